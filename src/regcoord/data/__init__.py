@@ -1,0 +1,23 @@
+"""Indicator data: the :class:`Panel`, readers in three layouts, bundled datasets."""
+
+from regcoord.data._catalogs import resolve_catalog
+from regcoord.data._datasets import DATASETS, Dataset, get_dataset, list_datasets, load, load_panel
+from regcoord.data._panel import DroppedRow, Panel, PanelMatrix
+from regcoord.data._readers import LAYOUTS, panel_from_frame, read_panel, read_table
+
+__all__ = [
+    "DATASETS",
+    "LAYOUTS",
+    "Dataset",
+    "DroppedRow",
+    "Panel",
+    "PanelMatrix",
+    "get_dataset",
+    "list_datasets",
+    "load",
+    "load_panel",
+    "panel_from_frame",
+    "read_panel",
+    "read_table",
+    "resolve_catalog",
+]
