@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from regcoord.cli import datasets
+from regcoord.cli import datasets, game
 
 app = typer.Typer(
     name="regcoord",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(datasets.app, name="datasets")
+app.add_typer(game.app, name="game")
 # -- sub-command registrations (one line per module) --
 
 
