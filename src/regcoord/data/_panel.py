@@ -18,6 +18,8 @@ import pandas as pd
 from regcoord.errors import DataError
 
 LONG_COLUMNS = ("region", "year", "indicator", "value")
+#: cell texts that mean "no value" (NBS exports use ``..`` and ``-``)
+BLANKS = ("", "nan", "NaN", "NA", "N/A", "..", "-", "None")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,10 +78,17 @@ class Panel:
         allow_missing: bool = False,
         row_numbers: Sequence[int] | None = None,
         sources: Mapping[str, str] | None = None,
+        value_columns: Sequence[str] | None = None,
+        region_column: str = "region",
     ) -> Panel:
         """Build and validate a panel from a long frame (region, year, indicator, value).
 
-        ``row_numbers`` gives each row's line in the source file, for error messages.
+        ``row_numbers`` gives each row's line in the source file and ``value_columns`` the
+        file column each value came from (``value`` in a long file, the indicator in a
+        region-year file, the year column in a wide file), for error messages.  With a
+        ``catalog``, region codes are checked and replaced by the catalog's own codes
+        (``110000`` becomes ``11``), so that aliases cannot make one region two.
+        ``region_column`` is the file's name of the region column, for error messages.
         """
         missing_cols = [c for c in LONG_COLUMNS if c not in frame.columns]
         if missing_cols:
@@ -91,6 +100,11 @@ class Panel:
         rows = list(row_numbers) if row_numbers is not None else [i + 2 for i in range(len(frame))]
         df = frame.loc[:, list(LONG_COLUMNS)].copy()
         df["_row"] = rows
+        if value_columns is not None:
+            cols = list(value_columns)
+            if len(cols) != len(df):
+                raise DataError(f"{len(cols)} value column names for {len(df)} rows", source=source)
+            df["_col"] = [str(c) for c in cols]
         df["region"] = df["region"].map(_code_text)
         dropped: list[DroppedRow] = []
         # years
@@ -109,7 +123,7 @@ class Panel:
         # values
         raw = df["value"]
         values = pd.to_numeric(raw, errors="coerce")
-        is_blank = raw.isna() | raw.astype(str).str.strip().isin(["", "nan", "NaN", "NA", "..", "-"])
+        is_blank = raw.isna() | raw.astype(str).str.strip().isin(BLANKS)
         non_numeric = values.isna() & ~is_blank
         if non_numeric.any():
             i = int(np.flatnonzero(non_numeric.to_numpy())[0])
@@ -144,16 +158,19 @@ class Panel:
                     column=_value_column(df, i),
                     expected="a number",
                 )
-            for _, r in df[blank].iterrows():
-                dropped.append(
-                    DroppedRow(
-                        int(r["_row"]), r["region"], int(r["year"]), str(r["indicator"]), "missing value"
-                    )
+            gone = df[blank]
+            dropped.extend(
+                DroppedRow(int(row), str(region), int(year), str(ind), "missing value")
+                for row, region, year, ind in zip(
+                    gone["_row"], gone["region"], gone["year"], gone["indicator"], strict=True
                 )
+            )
             df = df[~blank]
             values = values[~blank]
         df["value"] = values.astype(float)
         df["indicator"] = df["indicator"].astype(str)
+        if catalog is not None:
+            df["region"] = _canonical_codes(df, catalog, source, region_column)
         dup = df.duplicated(subset=["region", "year", "indicator"], keep="first")
         if dup.any():
             i = int(np.flatnonzero(dup.to_numpy())[0])
@@ -168,11 +185,9 @@ class Panel:
                 f"{int(first['_row'].iloc[0])}",
                 source=source,
                 row=int(r["_row"]),
-                column="region",
+                column=region_column,
                 expected="one value per region, year and indicator",
             )
-        if catalog is not None:
-            _check_catalog(df, catalog, source)
         df = df.sort_values(["indicator", "year", "region"], kind="stable").reset_index(drop=True)
         attrs = attributes if attributes is not None else pd.DataFrame(index=pd.Index([], name="region"))
         return cls(
@@ -417,19 +432,39 @@ def _region_sort_key(code: str) -> tuple[int, int | str]:
 
 
 def _value_column(df: pd.DataFrame, i: int) -> str:
+    if "_col" in df.columns:
+        return str(df["_col"].iloc[i])
     return str(df["indicator"].iloc[i])
 
 
-def _check_catalog(df: pd.DataFrame, catalog: Any, source: str | None) -> None:
+def _canonical_codes(
+    df: pd.DataFrame, catalog: Any, source: str | None, region_column: str = "region"
+) -> pd.Series:
+    """Region codes replaced by the catalog's own codes; an unknown code is a :class:`DataError`."""
     from regcoord.data._catalogs import resolve_catalog
 
     tree = resolve_catalog(catalog)
-    for pos, code in enumerate(df["region"].to_numpy()):
-        if tree.resolve(code, strict=False) is None:
-            raise DataError(
-                f"unknown region code {code!r}",
-                source=source,
-                row=int(df["_row"].iloc[pos]) if "_row" in df else None,
-                column="region",
-                expected=f"a code of catalog {tree.name!r}",
-            )
+    uniques = pd.unique(df["region"].to_numpy())
+    mapping = {code: tree.resolve(str(code), strict=False) for code in uniques}
+    unknown = [c for c, m in mapping.items() if m is None]
+    if unknown:
+        bad = df["region"].isin(unknown).to_numpy()
+        pos = int(np.flatnonzero(bad)[0])
+        code = df["region"].iloc[pos]
+        more = (
+            f" ({len(unknown)} unknown codes in all: {', '.join(map(str, unknown[:5]))})"
+            if len(unknown) > 1
+            else ""
+        )
+        raise DataError(
+            f"unknown region code {code!r}{more}",
+            source=source,
+            row=int(df["_row"].iloc[pos]) if "_row" in df else None,
+            column=region_column,
+            expected=f"a code of catalog {tree.name!r}",
+        )
+    return df["region"].map(mapping)
+
+
+def _check_catalog(df: pd.DataFrame, catalog: Any, source: str | None) -> None:
+    _canonical_codes(df, catalog, source)

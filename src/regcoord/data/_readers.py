@@ -8,7 +8,9 @@
 ``layout="auto"`` picks one from the header.  Every reader returns a validated
 :class:`~regcoord.data.Panel`; problems are a :class:`~regcoord.errors.DataError` naming
 file, row, column and what was expected.  Row numbers are the file's own (the header is
-row 1 of a CSV or XLSX sheet).
+row 1 of a CSV or XLSX sheet; blank lines keep their numbers and are skipped).
+CSV files are read as UTF-8 (with or without BOM) and, failing that, as GB 18030 (the
+superset of GBK that Chinese statistical exports often use).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from regcoord.data._panel import Panel
+from regcoord.data._panel import BLANKS, Panel
 from regcoord.errors import DataError
 
 Layout = Literal["auto", "long", "region-year", "wide-year"]
@@ -30,6 +32,19 @@ LAYOUTS = ("auto", "long", "region-year", "wide-year")
 _REGION_NAMES = ("region", "code", "region_code", "adcode", "geo", "nuts", "fips", "state_fips", "id")
 _YEAR_NAMES = ("year", "yr", "time", "period")
 _YEAR_COLUMN = re.compile(r"^(?P<prefix>\D*?)[_ ]?(?P<year>(1[6-9]|2[0-9])\d\d)$")
+_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def _read_csv(p: Path, sep: str) -> pd.DataFrame:
+    for i, enc in enumerate(_ENCODINGS):
+        try:
+            return pd.read_csv(
+                p, dtype=str, keep_default_na=False, sep=sep, encoding=enc, skip_blank_lines=False
+            )
+        except UnicodeDecodeError:
+            if i == len(_ENCODINGS) - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def read_table(path: str | Path, *, sheet: str | int | None = None) -> tuple[pd.DataFrame, int]:
@@ -40,9 +55,9 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> tuple[pd.
     suffix = p.suffix.lower()
     try:
         if suffix in (".csv", ".txt"):
-            return pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig"), 2
+            return _read_csv(p, ","), 2
         if suffix in (".tsv", ".tab"):
-            return pd.read_csv(p, dtype=str, keep_default_na=False, sep="\t", encoding="utf-8-sig"), 2
+            return _read_csv(p, "\t"), 2
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(p), 1
         if suffix in (".xlsx", ".xlsm", ".xls"):
@@ -114,6 +129,7 @@ def panel_from_frame(
         dup = df.columns[df.columns.duplicated()][0]
         raise DataError(f"column {dup!r} appears twice in the header", source=source, row=1, column=dup)
     df["_row"] = np.arange(len(df)) + first_row
+    df = df[~_blank_cells(df.drop(columns="_row")).all(axis=1)]
     lower = {c.lower(): c for c in df.columns}
     if layout == "auto":
         layout = _detect_layout(df, lower, year, source)
@@ -210,6 +226,8 @@ def _from_long(
         allow_missing=allow_missing,
         row_numbers=df["_row"].tolist(),
         sources=src_map,
+        value_columns=[lower.get("value", "value")] * len(out),
+        region_column=region_col,
     )
 
 
@@ -238,10 +256,15 @@ def _from_region_year(
                     expected=f"one of {', '.join(rest)}",
                 )
         value_cols = wanted
-        attr_cols = [c for c in rest if c not in wanted and _is_attribute(df, c, region_col)]
+        attr_cols = [
+            c
+            for c in rest
+            if c not in wanted and _column_role(df, c, region_col, source, strict=False) == "attribute"
+        ]
     else:
-        attr_cols = [c for c in rest if _is_attribute(df, c, region_col)]
-        value_cols = [c for c in rest if c not in attr_cols]
+        roles = {c: _column_role(df, c, region_col, source, strict=True) for c in rest}
+        attr_cols = [c for c in rest if roles[c] == "attribute"]
+        value_cols = [c for c in rest if roles[c] == "value"]
     if not value_cols:
         raise DataError("no indicator columns", source=source, row=1, expected="at least one numeric column")
     long = df.melt(
@@ -260,6 +283,8 @@ def _from_region_year(
         attributes=attrs,
         allow_missing=allow_missing,
         row_numbers=long["_row"].tolist(),
+        value_columns=long["indicator"].astype(str).tolist(),
+        region_column=region_col,
     )
 
 
@@ -309,16 +334,46 @@ def _from_wide_year(
         attributes=attrs,
         allow_missing=allow_missing,
         row_numbers=long["_row"].tolist(),
+        value_columns=long["_col"].astype(str).tolist(),
+        region_column=region_col,
     )
 
 
-def _is_attribute(df: pd.DataFrame, col: str, region_col: str) -> bool:
-    """A column is a static attribute when it is constant per region and mostly not numeric."""
+def _blank_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """True where a cell holds no value (NaN, None or one of :data:`BLANKS`)."""
+    return df.isna() | df.astype(str).apply(lambda s: s.str.strip()).isin(BLANKS)
+
+
+def _column_role(df: pd.DataFrame, col: str, region_col: str, source: str | None, *, strict: bool) -> str:
+    """``"value"`` (an indicator) or ``"attribute"`` (static text per region, e.g. a name or group).
+
+    A column is an indicator when any non-blank cell is a number (a stray text cell is
+    then reported as "not a number", never silently turning the column into text).  A
+    text column must be constant per region: a region in two groups of one column is a
+    :class:`DataError` (unless ``strict=False``, when such a column is ignored).
+    """
     s = df[col]
-    numeric = pd.to_numeric(s, errors="coerce").notna()
-    if numeric.mean() > 0.5:
-        return False
-    return bool((df.groupby(region_col)[col].nunique(dropna=False) <= 1).all())
+    blank = _blank_cells(s.to_frame())[col]
+    filled = s[~blank]
+    if filled.empty or pd.to_numeric(filled, errors="coerce").notna().any():
+        return "value"
+    per_region = df.loc[~blank, [region_col, col, "_row"]]
+    counts = per_region.groupby(region_col)[col].nunique()
+    if (counts <= 1).all():
+        return "attribute"
+    if not strict:
+        return "ignored"
+    region = counts.index[counts > 1][0]
+    rows = per_region[per_region[region_col] == region].drop_duplicates(subset=[col])
+    first, second = rows.iloc[0], rows.iloc[1]
+    raise DataError(
+        f"region {region} is in two groups of column {col!r}: {first[col]!r} (row {int(first['_row'])}) "
+        f"and {second[col]!r}",
+        source=source,
+        row=int(second["_row"]),
+        column=col,
+        expected="one group per region (a partition), or numbers; pass indicators= to read only some columns",
+    )
 
 
 def _attributes(df: pd.DataFrame, region_col: str, cols: list[str]) -> pd.DataFrame:

@@ -1,0 +1,471 @@
+"""Convergence of regional values: sigma, beta (cross-section and panel), distribution dynamics.
+
+- **sigma-convergence**: dispersion falls over time.  Two series per year: the standard
+  deviation of ``ln x`` (ddof = 0) and the coefficient of variation
+  (:func:`regcoord.measure.inequality.cv`), each with an OLS trend ``s_t = a + b t`` whose
+  slope ``b`` and its p-value (statsmodels) say whether the fall is significant.
+- **beta-convergence** (Barro and Sala-i-Martin 1992): the average growth
+  ``g_i = (ln x_{i,T} - ln x_{i,0}) / T`` regressed on ``ln x_{i,0}`` (absolute) and on
+  controls (conditional) by OLS with heteroskedasticity-robust standard errors
+  (``cov_type="HC1"`` by default).  Speed ``lambda = -ln(1 + T beta) / T`` and half-life
+  ``ln 2 / lambda``; both are NaN, with ``converging=False`` and a note, when ``beta >= 0``
+  (no convergence) or ``1 + T beta <= 0`` (the log is undefined) — never a garbage number.
+- **panel beta-convergence**: growth over each period, per year,
+  ``(ln x_{i,t+1} - ln x_{i,t}) / Δ`` on ``ln x_{i,t}`` with region fixed effects (LSDV:
+  ``C(region)`` dummies, statsmodels) and optionally year effects;
+  ``lambda = -ln(1 + Δ beta) / Δ`` with Δ the (equal) spacing of the years.
+- **distribution dynamics** (Quah 1993; Rey 2001): a Markov chain over classes of
+  relative income ``x_{i,t} / mean_t(x)``, estimated by ``giddy.markov.Markov``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from regcoord.data import PanelMatrix
+from regcoord.errors import DataError
+from regcoord.measure._validation import check_inputs
+
+Values = ArrayLike | PanelMatrix
+
+
+# ---------------------------------------------------------------------------------------
+# sigma
+
+
+@dataclass(frozen=True)
+class Trend:
+    """OLS trend of a series on the year: ``slope`` per year, its SE, p-value, and R²."""
+
+    slope: float
+    se: float
+    pvalue: float
+    r2: float
+
+    @property
+    def falling(self) -> bool:
+        """Significantly falling at the 5 % level (sigma-convergence)."""
+        return bool(self.slope < 0 and self.pvalue < 0.05)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "slope": self.slope,
+            "se": self.se,
+            "pvalue": self.pvalue,
+            "r2": self.r2,
+            "falling": self.falling,
+        }
+
+
+@dataclass(frozen=True)
+class SigmaResult:
+    """Dispersion per year (sd of ln x, CV) and the trend of each."""
+
+    years: tuple[int, ...]
+    sd_log: np.ndarray
+    cv: np.ndarray
+    trend_sd_log: Trend | None
+    trend_cv: Trend | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def converging(self) -> bool:
+        """sigma-convergence: the sd of logs falls significantly over the period."""
+        return self.trend_sd_log is not None and self.trend_sd_log.falling
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"sd_log": self.sd_log, "cv": self.cv}, index=pd.Index(self.years, name="year"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "years": list(self.years),
+            "sd_log": self.sd_log.tolist(),
+            "cv": self.cv.tolist(),
+            "trend_sd_log": self.trend_sd_log.to_dict() if self.trend_sd_log else None,
+            "trend_cv": self.trend_cv.to_dict() if self.trend_cv else None,
+            "converging": self.converging,
+            "notes": list(self.notes),
+        }
+
+
+def _trend(t: np.ndarray, y: np.ndarray) -> Trend:
+    import statsmodels.api as sm
+
+    fit = sm.OLS(y, sm.add_constant(t)).fit()
+    return Trend(float(fit.params[1]), float(fit.bse[1]), float(fit.pvalues[1]), float(fit.rsquared))
+
+
+def sigma_convergence(
+    values: Values, *, years: Sequence[int] | None = None, regions: Sequence[str] | None = None
+) -> SigmaResult:
+    """sd of ln x and CV per year with OLS trends (module docstring).  ``values``: (T, n), x > 0."""
+    from regcoord.measure.inequality import cv
+
+    c = check_inputs(values, years=years, regions=regions, positive=True)
+    T = c.x.shape[0]
+    yrs = c.years if c.years is not None else tuple(range(T))
+    notes = [] if c.years is not None else ["no year labels: trend per period index 0..T-1"]
+    sd_log = np.log(c.x).std(axis=1)
+    cvs = cv(c.x).values
+    t = np.asarray(yrs, dtype=float)
+    tr_sd: Trend | None
+    tr_cv: Trend | None
+    if T >= 3:
+        tr_sd, tr_cv = _trend(t, sd_log), _trend(t, cvs)
+    else:
+        tr_sd = tr_cv = None
+        notes.append(f"{T} year(s): too few for a trend test (need 3)")
+    return SigmaResult(tuple(int(y) for y in yrs), sd_log, cvs, tr_sd, tr_cv, tuple(notes))
+
+
+# ---------------------------------------------------------------------------------------
+# beta
+
+
+@dataclass(frozen=True)
+class BetaResult:
+    """A beta-convergence regression: beta with robust SE, speed and half-life."""
+
+    kind: str  # "absolute" | "conditional" | "panel"
+    beta: float
+    se: float
+    t: float
+    pvalue: float
+    r2: float
+    nobs: int
+    span: float  # T (years between first and last) or Δ (panel spacing)
+    speed: float
+    half_life: float
+    converging: bool
+    cov_type: str
+    coefficients: pd.DataFrame = field(repr=False)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "beta": self.beta,
+            "se": self.se,
+            "t": self.t,
+            "pvalue": self.pvalue,
+            "r2": self.r2,
+            "nobs": self.nobs,
+            "span": self.span,
+            "speed": self.speed,
+            "half_life": self.half_life,
+            "converging": self.converging,
+            "cov_type": self.cov_type,
+            "coefficients": {
+                str(k): {c: float(v) for c, v in row.items()} for k, row in self.coefficients.iterrows()
+            },
+            "notes": list(self.notes),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.coefficients
+
+
+def speed_half_life(beta: float, span: float) -> tuple[float, float, bool, str | None]:
+    """``lambda = -ln(1 + span beta) / span`` and ``ln 2 / lambda``; NaN with a reason when undefined."""
+    if not np.isfinite(beta):
+        return np.nan, np.nan, False, "beta is not finite"
+    if beta >= 0:
+        return (
+            np.nan,
+            np.nan,
+            False,
+            f"beta = {beta:.6g} >= 0: no beta-convergence; speed and half-life undefined",
+        )
+    if 1 + span * beta <= 0:
+        return (
+            np.nan,
+            np.nan,
+            True,
+            f"1 + T beta = {1 + span * beta:.6g} <= 0: speed undefined (log of a non-positive number)",
+        )
+    lam = -np.log1p(span * beta) / span
+    return float(lam), float(np.log(2) / lam), True, None
+
+
+def _fit(y: np.ndarray, X: pd.DataFrame, cov_type: str, groups: np.ndarray | None = None) -> Any:
+    import statsmodels.api as sm
+
+    model = sm.OLS(y, X)
+    if cov_type == "cluster":
+        if groups is None:
+            raise DataError("cov_type 'cluster' needs groups")
+        return model.fit(cov_type="cluster", cov_kwds={"groups": groups})
+    try:
+        return model.fit(cov_type=cov_type)
+    except (ValueError, KeyError) as exc:
+        raise DataError(
+            f"cov_type {cov_type!r}: {exc}", expected="nonrobust, HC0, HC1, HC2, HC3 or cluster"
+        ) from None
+
+
+def _coef_frame(fit: Any) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"coef": fit.params, "se": fit.bse, "t": fit.tvalues, "pvalue": fit.pvalues},
+    )
+
+
+def beta_convergence(
+    values: Values,
+    *,
+    years: Sequence[int] | None = None,
+    regions: Sequence[str] | None = None,
+    controls: Mapping[str, ArrayLike] | None = None,
+    cov_type: str = "HC1",
+) -> BetaResult:
+    """Cross-section beta-convergence between the first and last year (module docstring).
+
+    ``values``: (T, n) with T >= 2, x > 0; ``controls``: name -> (n,) values per region
+    (conditional convergence).  T in the formulas is ``years[-1] - years[0]`` in years
+    (the number of periods when no years are given, noted).
+    """
+    c = check_inputs(values, years=years, regions=regions, positive=True, min_regions=3)
+    T_rows, n = c.x.shape
+    if T_rows < 2:
+        raise DataError("beta-convergence needs at least two years", expected="values of shape (T >= 2, n)")
+    notes: list[str] = []
+    if c.years is not None:
+        span = float(c.years[-1] - c.years[0])
+        if span <= 0:
+            raise DataError(f"years run from {c.years[0]} to {c.years[-1]}", expected="increasing years")
+    else:
+        span = float(T_rows - 1)
+        notes.append("no year labels: T = number of periods")
+    x0, xT = np.log(c.x[0]), np.log(c.x[-1])
+    g = (xT - x0) / span
+    X = pd.DataFrame({"const": 1.0, "ln_x0": x0}, index=list(c.regions) if c.regions else None)
+    kind = "absolute"
+    if controls:
+        kind = "conditional"
+        for name, v in controls.items():
+            arr = np.asarray(v, dtype=float)
+            if arr.shape != (n,):
+                raise DataError(
+                    f"control {name!r} has shape {arr.shape}",
+                    column=name,
+                    expected=f"({n},): one value per region",
+                )
+            if not np.isfinite(arr).all():
+                i = int(np.flatnonzero(~np.isfinite(arr))[0])
+                r = c.regions[i] if c.regions else f"#{i}"
+                raise DataError(
+                    f"control {name!r} is {arr[i]} for region {r}", column=name, expected="a finite number"
+                )
+            X[name] = arr
+    if n <= X.shape[1]:
+        raise DataError(
+            f"{n} regions for {X.shape[1]} coefficients", expected="more regions than coefficients"
+        )
+    fit = _fit(g, X, cov_type)
+    beta = float(fit.params["ln_x0"])
+    lam, hl, conv, why = speed_half_life(beta, span)
+    if why:
+        notes.append(why)
+    return BetaResult(
+        kind=kind,
+        beta=beta,
+        se=float(fit.bse["ln_x0"]),
+        t=float(fit.tvalues["ln_x0"]),
+        pvalue=float(fit.pvalues["ln_x0"]),
+        r2=float(fit.rsquared),
+        nobs=int(fit.nobs),
+        span=span,
+        speed=lam,
+        half_life=hl,
+        converging=conv,
+        cov_type=cov_type,
+        coefficients=_coef_frame(fit),
+        notes=tuple(notes),
+    )
+
+
+def panel_beta_convergence(
+    values: Values,
+    *,
+    years: Sequence[int] | None = None,
+    regions: Sequence[str] | None = None,
+    time_effects: bool = False,
+    cov_type: str = "cluster",
+) -> BetaResult:
+    """Panel beta-convergence with region fixed effects (LSDV, statsmodels; module docstring).
+
+    ``cov_type="cluster"`` clusters the standard errors by region (default); any
+    statsmodels HC type also works.  The years must be equally spaced (Δ).
+    """
+    c = check_inputs(values, years=years, regions=regions, positive=True, min_regions=2)
+    T_rows, n = c.x.shape
+    if T_rows < 3:
+        raise DataError(
+            f"{T_rows} years", expected="at least 3 years for growth on lagged level with fixed effects"
+        )
+    yrs = np.asarray(c.years if c.years is not None else range(T_rows), dtype=float)
+    steps = np.diff(yrs)
+    if not np.allclose(steps, steps[0]) or steps[0] <= 0:
+        raise DataError(
+            f"years {list(map(int, yrs))} are not equally spaced", expected="equally spaced increasing years"
+        )
+    delta = float(steps[0])
+    lx = np.log(c.x)
+    g = ((lx[1:] - lx[:-1]) / delta).ravel()
+    level = lx[:-1].ravel()
+    reg = np.tile(np.arange(n), T_rows - 1)
+    per = np.repeat(np.arange(T_rows - 1), n)
+    names = list(c.regions) if c.regions else [f"r{i}" for i in range(n)]
+    X = pd.DataFrame({"ln_x_lag": level})
+    X = pd.concat(
+        [
+            X,
+            pd.get_dummies(
+                pd.Categorical([names[i] for i in reg], categories=names), prefix="region", dtype=float
+            ),
+        ],
+        axis=1,
+    )
+    if time_effects:
+        X = pd.concat(
+            [X, pd.get_dummies(pd.Categorical(per), prefix="period", drop_first=True, dtype=float)], axis=1
+        )
+    fit = _fit(g, X, cov_type, groups=reg)
+    beta = float(fit.params["ln_x_lag"])
+    lam, hl, conv, why = speed_half_life(beta, delta)
+    notes = [f"LSDV with {n} region dummies" + (" and period dummies" if time_effects else "")]
+    if why:
+        notes.append(why)
+    coefs = _coef_frame(fit).loc[["ln_x_lag"]]
+    return BetaResult(
+        kind="panel",
+        beta=beta,
+        se=float(fit.bse["ln_x_lag"]),
+        t=float(fit.tvalues["ln_x_lag"]),
+        pvalue=float(fit.pvalues["ln_x_lag"]),
+        r2=float(fit.rsquared),
+        nobs=int(fit.nobs),
+        span=delta,
+        speed=lam,
+        half_life=hl,
+        converging=conv,
+        cov_type=cov_type,
+        coefficients=coefs,
+        notes=tuple(notes),
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# distribution dynamics
+
+
+@dataclass(frozen=True)
+class MarkovResult:
+    """A Markov chain over relative-income classes: counts, probabilities, steady state, bounds.
+
+    ``class_bounds`` are the upper bounds of classes 0..k-2 on relative income (the last
+    class is open): shape (k-1,) for fixed classes, (T, k-1) for ``quantile_by_year``.
+    """
+
+    transitions: np.ndarray  # (k, k) counts
+    p: np.ndarray  # (k, k) row-stochastic
+    steady_state: np.ndarray  # (k,)
+    class_bounds: np.ndarray
+    classes: str
+    k: int
+    years: tuple[int, ...] | None
+    class_ids: np.ndarray = field(repr=False)  # (n, T)
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "classes": self.classes,
+            "k": self.k,
+            "years": list(self.years) if self.years is not None else None,
+            "transitions": self.transitions.tolist(),
+            "p": self.p.tolist(),
+            "steady_state": self.steady_state.tolist(),
+            "class_bounds": self.class_bounds.tolist(),
+            "notes": list(self.notes),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        labels = [f"class {i + 1}" for i in range(self.k)]
+        return pd.DataFrame(self.p, index=labels, columns=labels)
+
+
+def markov_transitions(
+    values: Values,
+    *,
+    k: int = 5,
+    classes: str | Sequence[float] = "quantile",
+    years: Sequence[int] | None = None,
+    regions: Sequence[str] | None = None,
+) -> MarkovResult:
+    """Markov transitions of relative income ``x / mean_t(x)`` (Quah 1993; Rey 2001) via giddy.
+
+    ``classes``: ``"quantile"`` — k classes cut at the pooled quantiles of relative income
+    over all years (fixed bounds, so the steady state is meaningful); ``"quantile_by_year"``
+    — each year's own quantiles (giddy's documentation example); or a sequence of k-1
+    increasing upper bounds on relative income (e.g. ``[0.6, 0.8, 1.0, 1.2]``).  A value
+    equal to a bound belongs to the lower class (as ``mapclassify.Quantiles``).
+    """
+    from giddy.markov import Markov
+
+    c = check_inputs(values, years=years, regions=regions, positive=True)
+    T, _n = c.x.shape
+    if T < 2:
+        raise DataError("Markov transitions need at least two years", expected="values of shape (T >= 2, n)")
+    rel = c.x / c.x.mean(axis=1, keepdims=True)
+    if isinstance(classes, str):
+        if k < 2:
+            raise DataError(f"k = {k}", expected="at least 2 classes")
+        qs = np.arange(1, k) / k
+        if classes == "quantile":
+            bounds = np.quantile(rel.ravel(), qs)
+            ids = np.searchsorted(bounds, rel, side="left")
+        elif classes == "quantile_by_year":
+            bounds = np.quantile(rel, qs, axis=1).T  # (T, k-1)
+            ids = np.stack([np.searchsorted(bounds[t], rel[t], side="left") for t in range(T)])
+        else:
+            raise DataError(
+                f"classes {classes!r}", expected="'quantile', 'quantile_by_year' or a list of bounds"
+            )
+        name = classes
+    else:
+        bounds = np.asarray(classes, dtype=float)
+        if bounds.ndim != 1 or len(bounds) < 1 or not (np.diff(bounds) > 0).all():
+            raise DataError(
+                f"class bounds {list(bounds)}", expected="increasing upper bounds on relative income"
+            )
+        k = len(bounds) + 1
+        ids = np.searchsorted(bounds, rel, side="left")
+        name = "bounds"
+    m = Markov(ids.T, classes=np.arange(k), summary=False)
+    P = np.asarray(m.p, dtype=float)
+    ss = np.asarray(m.steady_state, dtype=float)
+    notes: list[str] = []
+    if ss.ndim != 1:  # giddy returns one steady state per recurrent class when reducible
+        ss = np.full(k, np.nan)
+        notes.append("the chain is reducible: no unique steady state (NaN)")
+    empty = np.flatnonzero(m.transitions.sum(axis=1) == 0)
+    if len(empty):
+        notes.append(
+            f"class(es) {', '.join(str(int(i) + 1) for i in empty)} never observed before a transition"
+        )
+    return MarkovResult(
+        transitions=np.asarray(m.transitions, dtype=float),
+        p=P,
+        steady_state=ss,
+        class_bounds=np.asarray(bounds, dtype=float),
+        classes=name,
+        k=k,
+        years=c.years,
+        class_ids=ids.T,
+        notes=tuple(notes),
+    )

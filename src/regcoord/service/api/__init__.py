@@ -1,0 +1,1 @@
+"""HTTP API: one router per resource, all calling :mod:`regcoord.service.usecases`."""

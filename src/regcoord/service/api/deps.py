@@ -1,0 +1,123 @@
+"""Dependencies and helpers shared by the routers: context, commit, idempotency, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from regcoord import agreements as ag
+from regcoord.errors import DataError, PermissionDenied
+from regcoord.service.audit import canonical_json
+from regcoord.service.db import models as m
+from regcoord.service.usecases._context import Ctx, region_tree
+
+
+def _now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def get_ctx(request: Request) -> Iterator[Ctx]:
+    session = request.app.state.sessions()
+    try:
+        principal = getattr(request.state, "principal", ag.ANONYMOUS)
+        yield Ctx(session=session, principal=principal, now=_now(request), tree=region_tree())
+    finally:
+        session.close()
+
+
+CtxDep = Annotated[Ctx, Depends(get_ctx)]
+IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def require_user(ctx: Ctx) -> None:
+    if ctx.principal.user_id is None:
+        raise PermissionDenied("authentication required")
+
+
+def body_hash(request: Request, body: BaseModel | dict[str, Any] | str | None) -> str:
+    if isinstance(body, BaseModel):
+        payload: Any = body.model_dump(mode="json")
+    else:
+        payload = body
+    raw = f"{request.method} {request.url.path}\n{canonical_json(payload)}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def respond(
+    ctx: Ctx,
+    produce: Callable[[], Any],
+    *,
+    status: int = 200,
+    key: str | None = None,
+    request_hash: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Run ``produce`` (a use case returning JSON-ready data), commit, and answer.
+
+    With an ``Idempotency-Key`` the first response is stored with a hash of the request
+    in the same transaction as the change; a retry with the same key and body gets the
+    stored response (header ``Idempotent-Replayed: true``); the same key with another
+    body is a 422. A concurrent request with the same key loses on the primary key and
+    gets the winner's response.
+    """
+    if key is not None:
+        if ctx.principal.user_id is None:
+            raise PermissionDenied("authentication required")
+        replay = _replay(ctx, key, request_hash)
+        if replay is not None:
+            return replay
+    body = produce()
+    if key is not None:
+        ctx.session.add(
+            m.IdempotencyRecord(
+                user_id=ctx.principal.user_id,
+                key=key,
+                request_hash=request_hash or "",
+                status_code=status,
+                body=json.dumps(body, ensure_ascii=False),
+                created_at=ctx.now,
+            )
+        )
+    try:
+        ctx.session.commit()
+    except IntegrityError:
+        ctx.session.rollback()
+        if key is not None:
+            replay = _replay(ctx, key, request_hash)
+            if replay is not None:
+                return replay
+        raise
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _replay(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None:
+    rec = ctx.session.scalar(
+        select(m.IdempotencyRecord).where(
+            m.IdempotencyRecord.user_id == ctx.principal.user_id, m.IdempotencyRecord.key == key
+        )
+    )
+    if rec is None:
+        return None
+    if rec.request_hash != request_hash:
+        raise DataError(
+            "Idempotency-Key was already used with a different request",
+            column="Idempotency-Key",
+            expected="a new key for a new request",
+        )
+    return JSONResponse(
+        json.loads(rec.body), status_code=rec.status_code, headers={"Idempotent-Replayed": "true"}
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

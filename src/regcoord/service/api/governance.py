@@ -1,0 +1,97 @@
+"""Disputes, evaluations, dashboard, alerts and the audit chain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from regcoord.errors import NotFound
+from regcoord.service import audit
+from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.schemas import DisputeDecisionIn, DisputeIn, EvaluationIn
+from regcoord.service.db import models as m
+from regcoord.service.usecases import governance as uc
+from regcoord.service.usecases._context import load_instrument
+
+router = APIRouter(prefix="/api", tags=["disputes, evaluations, dashboard"])
+
+
+@router.post("/instruments/{instrument_id}/disputes", status_code=201, summary="Raise a dispute / 提起争议")
+def raise_dispute(
+    ctx: CtxDep, instrument_id: int, body: DisputeIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    return respond(
+        ctx,
+        lambda: uc.dispute_out(
+            uc.raise_dispute(ctx, instrument_id, subject=body.subject, parties=body.parties)
+        ),
+        status=201,
+        key=key,
+        request_hash=body_hash(request, body),
+    )
+
+
+@router.get("/disputes", summary="Disputes / 争议列表")
+def disputes(ctx: CtxDep, routed_to: str | None = None) -> list[dict[str, Any]]:
+    q = select(m.Dispute).order_by(m.Dispute.id)
+    if routed_to:
+        q = q.where(m.Dispute.routed_to == routed_to)
+    return [uc.dispute_out(d) for d in ctx.session.scalars(q.limit(1000))]
+
+
+@router.get("/disputes/{dispute_id}", summary="One dispute / 争议")
+def dispute(ctx: CtxDep, dispute_id: int) -> dict[str, Any]:
+    d = ctx.session.get(m.Dispute, dispute_id)
+    if d is None:
+        raise NotFound(f"dispute {dispute_id} not found")
+    return uc.dispute_out(d)
+
+
+@router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute (common superior) / 裁决争议")
+def decide(ctx: CtxDep, dispute_id: int, body: DisputeDecisionIn) -> JSONResponse:
+    return respond(ctx, lambda: uc.dispute_out(uc.decide_dispute(ctx, dispute_id, decision=body.decision)))
+
+
+@router.post("/instruments/{instrument_id}/evaluations", status_code=201, summary="Evaluate / 评估")
+def evaluate(
+    ctx: CtxDep, instrument_id: int, body: EvaluationIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    return respond(
+        ctx,
+        lambda: uc.evaluation_out(uc.evaluate(ctx, instrument_id, **body.model_dump())),
+        status=201,
+        key=key,
+        request_hash=body_hash(request, body),
+    )
+
+
+@router.get("/instruments/{instrument_id}/evaluations", summary="Evaluations / 评估记录")
+def evaluations(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
+    inst = load_instrument(ctx, instrument_id)
+    rows = ctx.session.scalars(
+        select(m.Evaluation).where(m.Evaluation.instrument_id == inst.id).order_by(m.Evaluation.id)
+    )
+    return [uc.evaluation_out(e) for e in rows]
+
+
+@router.get("/dashboard", summary="Dashboard of a region or of all / 仪表板")
+def dashboard(ctx: CtxDep, region: str | None = None) -> dict[str, Any]:
+    return uc.dashboard(ctx, region)
+
+
+@router.get("/alerts", summary="Overdue revisions, expiring instruments, evaluations due / 预警")
+def alerts(ctx: CtxDep) -> list[dict[str, Any]]:
+    return [a.to_dict() for a in uc.alerts(ctx, ctx.now.date())]
+
+
+@router.get("/audit/verify", tags=["audit"], summary="Verify the audit hash chain / 校验审计链")
+def audit_verify(ctx: CtxDep) -> dict[str, Any]:
+    return audit.verify(ctx.session).to_dict()
+
+
+@router.get("/audit/checkpoint", tags=["audit"], summary="Head of the audit chain (seq, hash) / 审计检查点")
+def audit_checkpoint(ctx: CtxDep) -> dict[str, Any]:
+    return audit.checkpoint(ctx.session)

@@ -1,0 +1,109 @@
+"""KPI reports (JSON and CSV bulk import), breaches, credit records, payments ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from regcoord.errors import DataError
+from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.schemas import KPIReportIn
+from regcoord.service.db import models as m
+from regcoord.service.usecases import monitoring as uc
+from regcoord.service.usecases._context import load_instrument
+
+router = APIRouter(prefix="/api", tags=["monitoring"])
+
+MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+@router.post("/clauses/{clause_id}/reports", status_code=201, summary="Report a KPI value / 报告指标")
+def report(
+    ctx: CtxDep, clause_id: int, body: KPIReportIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    return respond(
+        ctx,
+        lambda: uc.report_out(uc.report_kpi(ctx, clause_id, **body.model_dump())),
+        status=201,
+        key=key,
+        request_hash=body_hash(request, body),
+    )
+
+
+@router.post(
+    "/instruments/{instrument_id}/reports.csv",
+    status_code=201,
+    summary="Bulk import KPI reports (CSV) / 批量导入",
+)
+def import_csv(
+    ctx: CtxDep,
+    instrument_id: int,
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    key: IdemKey = None,
+) -> JSONResponse:
+    raw = file.file.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise DataError("file larger than 5 MiB", column="file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
+    return respond(
+        ctx,
+        lambda: {"imported": [uc.report_out(r) for r in uc.import_csv(ctx, instrument_id, text)]},
+        status=201,
+        key=key,
+        request_hash=body_hash(request, text),
+    )
+
+
+@router.get("/instruments/{instrument_id}/reports", summary="KPI reports of an instrument / 指标报告")
+def reports(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
+    inst = load_instrument(ctx, instrument_id)
+    ids = [c.id for c in inst.clauses]
+    rows = ctx.session.scalars(
+        select(m.KPIReportRow).where(m.KPIReportRow.clause_id.in_(ids)).order_by(m.KPIReportRow.id)
+    )
+    return [uc.report_out(r) for r in rows]
+
+
+@router.get("/breaches", summary="Breach events (public) / 违约记录")
+def breaches(
+    ctx: CtxDep, region: str | None = None, instrument_id: int | None = None
+) -> list[dict[str, Any]]:
+    q = select(m.BreachRow).order_by(m.BreachRow.id)
+    if region:
+        q = q.where(m.BreachRow.obligor == region)
+    if instrument_id is not None:
+        q = q.where(m.BreachRow.instrument_id == instrument_id)
+    return [uc.breach_out(b) for b in ctx.session.scalars(q.limit(1000))]
+
+
+@router.get("/credit/{region}", summary="Public credit record of a region / 信用记录")
+def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
+    if ctx.tree.resolve(region, strict=False) is None:
+        raise DataError(f"unknown region {region!r}", column="region")
+    rec, rows = uc.credit(ctx, region)
+    return {
+        **rec.to_dict(),
+        "events": [
+            {"id": r.id, "delta": r.delta, "reason": r.reason, "ref": r.ref, "at": r.at.isoformat()}
+            for r in rows
+        ],
+    }
+
+
+@router.get("/payments", summary="Payments ledger (integer fen) / 支付台账")
+def payments(
+    ctx: CtxDep, region: str | None = None, instrument_id: int | None = None
+) -> list[dict[str, Any]]:
+    q = select(m.Payment).order_by(m.Payment.id)
+    if region:
+        q = q.where((m.Payment.payer == region) | (m.Payment.payee == region))
+    if instrument_id is not None:
+        q = q.where(m.Payment.instrument_id == instrument_id)
+    return [uc.payment_out(p) for p in ctx.session.scalars(q.limit(1000))]

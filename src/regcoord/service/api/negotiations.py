@@ -1,0 +1,60 @@
+"""Negotiations: coalition values and fair-division proposals (engine: regcoord.games)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.schemas import NegotiationIn, ProposalIn
+from regcoord.service.db import models as m
+from regcoord.service.usecases import negotiations as uc
+
+router = APIRouter(prefix="/api", tags=["negotiations"])
+
+
+def _out(ctx: CtxDep, neg: m.Negotiation) -> dict[str, Any]:
+    proposals = list(
+        ctx.session.scalars(
+            select(m.Proposal).where(m.Proposal.negotiation_id == neg.id).order_by(m.Proposal.id)
+        )
+    )
+    return {"id": neg.id, "instrument_id": neg.instrument_id, **uc.analyse(neg, proposals)}
+
+
+@router.post(
+    "/instruments/{instrument_id}/negotiations", status_code=201, summary="Open a negotiation / 发起协商"
+)
+def create(
+    ctx: CtxDep, instrument_id: int, body: NegotiationIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    return respond(
+        ctx,
+        lambda: _out(ctx, uc.create_negotiation(ctx, instrument_id, values=body.values)),
+        status=201,
+        key=key,
+        request_hash=body_hash(request, body),
+    )
+
+
+@router.get("/negotiations/{negotiation_id}", summary="Shapley, nucleolus, Nash and proposals / 分配方案")
+def get(ctx: CtxDep, negotiation_id: int) -> dict[str, Any]:
+    return _out(ctx, uc.get_negotiation(ctx, negotiation_id))
+
+
+@router.post(
+    "/negotiations/{negotiation_id}/proposals",
+    status_code=201,
+    summary="Propose an allocation / 提出分配方案",
+)
+def propose(
+    ctx: CtxDep, negotiation_id: int, body: ProposalIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    def run() -> dict[str, Any]:
+        uc.propose(ctx, negotiation_id, allocation=body.allocation)
+        return _out(ctx, uc.get_negotiation(ctx, negotiation_id))
+
+    return respond(ctx, run, status=201, key=key, request_hash=body_hash(request, body))

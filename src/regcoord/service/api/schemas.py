@@ -1,0 +1,161 @@
+"""Request bodies (pydantic). Responses are the JSON of the use cases' ``*_out`` functions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(_In):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class UserIn(_In):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=10, max_length=200)
+    role: Literal["admin", "reviewer", "officer", "participant", "public"]
+    region_code: str | None = Field(default=None, max_length=12)
+    actor_id: int | None = None
+
+
+class ActorIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    name_zh: str = Field(default="", max_length=200)
+    kind: Literal["central", "local", "enterprise", "resident", "ngo", "evaluator"]
+    region_code: str = Field(min_length=1, max_length=12)
+
+
+class DamagesIn(_In):
+    fixed_fen: int = Field(default=0, ge=0, le=10**15)
+    per_unit_fen: int = Field(default=0, ge=0, le=10**15)
+    cap_fen: int | None = Field(default=None, ge=0, le=10**15)
+
+
+class BreachIn(_In):
+    damages: DamagesIn | None = None
+    reputation_notice: bool = False
+    loss_of_priority: bool = False
+    credit_penalty: int = Field(default=0, ge=0, le=1000)
+    force_majeure_exempt: bool = True
+    beneficiary: str | None = Field(default=None, max_length=12)
+
+
+class ObligationIn(_In):
+    obligor: str = Field(min_length=1, max_length=12)
+    metric: str = Field(min_length=1, max_length=200)
+    target: str = Field(min_length=1, max_length=40, description="decimal number as text")
+    unit: str = Field(min_length=1, max_length=40)
+    deadline: date
+    evidence: str = Field(min_length=1, max_length=500)
+    comparator: Literal[">=", "<=", "=="] = ">="
+    period_months: Literal[1, 3, 6, 12] = 12
+
+
+class CompensationIn(_In):
+    when: Literal["met", "not_met"]
+    payer: str = Field(min_length=1, max_length=12)
+    payee: str = Field(min_length=1, max_length=12)
+    amount_fen: int = Field(gt=0, le=10**15)
+    source: str = Field(default="", max_length=500)
+
+
+class ClauseIn(_In):
+    number: str = Field(min_length=1, max_length=20)
+    text: str = Field(min_length=1, max_length=10_000)
+    obligation: ObligationIn | None = None
+    breach: BreachIn | None = None
+    compensation: CompensationIn | None = None
+
+
+class InstrumentIn(_In):
+    kind: Literal["agreement", "plan", "pairing"]
+    title: str = Field(min_length=1, max_length=300)
+    parties: list[str] = Field(min_length=1, max_length=40)
+    clauses: list[ClauseIn] = Field(default_factory=list, max_length=500)
+    template: str = Field(default="", max_length=60)
+    summary: str = Field(default="", max_length=10_000)
+    effective_from: date | None = None
+    expires_on: date | None = None
+    core_years: int = Field(default=3, ge=1, le=20)
+    adjustment_years: int = Field(default=2, ge=0, le=20)
+
+
+class InstrumentPatch(_In):
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    summary: str | None = Field(default=None, max_length=10_000)
+    effective_from: date | None = None
+    expires_on: date | None = None
+
+
+class ReasonsIn(_In):
+    reasons: str = Field(min_length=1, max_length=10_000)
+
+
+class DecisionIn(_In):
+    approve: bool
+    reasons: str = Field(default="", max_length=10_000)
+
+
+class ReviseIn(_In):
+    clauses: list[ClauseIn] = Field(min_length=1, max_length=500)
+    note: str = Field(default="", max_length=300)
+
+
+class ConsultationIn(_In):
+    closes_at: datetime
+
+
+class SubmissionIn(_In):
+    text: str = Field(min_length=1, max_length=10_000)
+    clause_number: str | None = Field(default=None, max_length=20)
+
+
+class AnswerIn(_In):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class NegotiationIn(_In):
+    values: dict[str, str | int | float] = Field(
+        description='worth of every coalition: {"33": 1, "33+34": 5}'
+    )
+
+
+class ProposalIn(_In):
+    allocation: dict[str, str | int | float]
+
+
+class KPIReportIn(_In):
+    period_start: date
+    period_end: date
+    value: str = Field(min_length=1, max_length=40, description="decimal number as text")
+    evidence: str = Field(min_length=1, max_length=2000)
+    force_majeure: bool = False
+
+
+class DisputeIn(_In):
+    subject: str = Field(min_length=1, max_length=10_000)
+    parties: list[str] | None = Field(default=None, max_length=40)
+
+
+class DisputeDecisionIn(_In):
+    decision: str = Field(min_length=1, max_length=10_000)
+
+
+class EvaluationIn(_In):
+    summary: str = Field(min_length=1, max_length=10_000)
+    revision_required: bool
+    reasons: str = Field(default="", max_length=10_000)
+    fund_use: str | None = Field(default=None, max_length=40)
+    satisfaction: str | None = Field(default=None, max_length=40)
+    revision_months: int = Field(default=6, ge=1, le=60)
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="python")

@@ -1,0 +1,157 @@
+"""The FastAPI application of the coordination service.
+
+``create_app(settings)`` wires the engine, the routers, the authentication middleware
+(which answers an anonymous state-changing request 401 before any validation or lookup)
+and the mapping of regcoord errors to HTTP statuses (never a 500 for bad input).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.concurrency import run_in_threadpool
+
+from regcoord import agreements as ag
+from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
+from regcoord.service import auth as auth_mod
+from regcoord.service.api import auth, consultations, governance, instruments, monitoring, negotiations, users
+from regcoord.service.api.auth import SESSION_COOKIE, AuthFailed
+from regcoord.service.config import Settings
+from regcoord.service.db import make_engine, make_sessionmaker
+from regcoord.service.usecases.instruments import PreconditionFailed, PreconditionRequired
+
+log = logging.getLogger("regcoord.service")
+
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: state-changing paths open to anonymous callers (logging in)
+ANONYMOUS_OK = frozenset({"/api/auth/token", "/api/auth/login"})
+
+CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"
+
+
+def _error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=status, headers=headers)
+
+
+def _data_error(exc: DataError) -> JSONResponse:
+    loc = ["body", *str(exc.column).split(".")] if exc.column else ["body"]
+    item: dict[str, Any] = {"loc": loc, "msg": exc.problem, "type": "value_error"}
+    if exc.row is not None:
+        item["row"] = exc.row
+    if exc.expected is not None:
+        item["expected"] = exc.expected
+    return _error(422, [item])
+
+
+def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
+    """Build the application for ``settings`` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    engine = make_engine(settings.database_url)
+    app = FastAPI(
+        title="regcoord coordination service / 区域利益协调服务",
+        version="0.1.0",
+        description=(
+            "The closed loop of inter-regional interest coordination: consultation, negotiation, "
+            "signature, filing and review, KPI monitoring, breach and credit, disputes, evaluation "
+            "and revision. 区域利益协调闭环。"
+        ),
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_sessionmaker(engine)
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+
+    def _resolve(request: Request) -> tuple[ag.Principal, str | None]:
+        header = request.headers.get("authorization", "")
+        token = (
+            header[7:].strip()
+            if header.lower().startswith("bearer ")
+            else request.cookies.get(SESSION_COOKIE)
+        )
+        if not token:
+            return ag.ANONYMOUS, None
+        with app.state.sessions() as session:
+            user = auth_mod.user_for_token(session, token, now=app.state.clock())
+            if user is None:
+                return ag.ANONYMOUS, None
+            return auth_mod.principal_of(user), token
+
+    @app.middleware("http")
+    async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        principal, token = ag.ANONYMOUS, None
+        if request.url.path.startswith("/api/"):
+            principal, token = await run_in_threadpool(_resolve, request)
+            if (
+                request.method in STATE_CHANGING
+                and request.url.path not in ANONYMOUS_OK
+                and principal.user_id is None
+            ):
+                return _error(401, "authentication required / 需要登录", {"WWW-Authenticate": "Bearer"})
+        request.state.principal = principal
+        request.state.token = token
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        return _data_error(exc)
+
+    @app.exception_handler(AuthFailed)
+    async def _authfail(request: Request, exc: AuthFailed) -> JSONResponse:
+        return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(PermissionDenied)
+    async def _denied(request: Request, exc: PermissionDenied) -> JSONResponse:
+        if request.state.principal.user_id is None:
+            return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+        return _error(403, str(exc))
+
+    @app.exception_handler(NotFound)
+    async def _missing(request: Request, exc: NotFound) -> JSONResponse:
+        return _error(404, str(exc))
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(request: Request, exc: ConflictError) -> JSONResponse:
+        if isinstance(exc, PreconditionRequired):
+            return _error(428, str(exc))
+        if isinstance(exc, PreconditionFailed):
+            return _error(412, str(exc))
+        return _error(409, str(exc))
+
+    @app.exception_handler(RegcoordError)
+    async def _other(request: Request, exc: RegcoordError) -> JSONResponse:
+        return _error(422, [{"loc": ["body"], "msg": str(exc), "type": "value_error"}])
+
+    @app.exception_handler(StaleDataError)
+    async def _stale(request: Request, exc: StaleDataError) -> JSONResponse:
+        return _error(412, "the object was changed by another request; reload and retry")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.info("integrity conflict: %s", exc.orig)
+        return _error(409, "conflicts with existing data (a concurrent or duplicate request)")
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error(422, exc.errors())
+
+    for module in (auth, users, instruments, consultations, negotiations, monitoring, governance):
+        app.include_router(module.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

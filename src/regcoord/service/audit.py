@@ -1,0 +1,151 @@
+"""The hash-chained audit log (tamper evidence after Certificate Transparency, kept simple).
+
+``hash = sha256(prev_hash || canonical_json(event))`` where ``event`` holds the sequence
+number, time, actor, action, object and payload; the first event's ``prev_hash`` is 64
+zeros. Events are written in the transaction of the change they record; the head is
+locked first (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory
+lock), so two transactions never extend the chain from the same head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from regcoord.service.db.models import AuditEvent
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 7_130_412  # arbitrary constant naming the audit-chain advisory lock
+
+
+def canonical_json(obj: Any) -> str:
+    """Deterministic JSON: sorted keys, no spaces, UTF-8 text kept."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def event_hash(prev_hash: str, event: dict[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode("ascii") + canonical_json(event).encode("utf-8")).hexdigest()
+
+
+def _event_body(row: AuditEvent) -> dict[str, Any]:
+    return {
+        "seq": row.seq,
+        "at": row.at,
+        "actor": row.actor,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "payload": json.loads(row.payload),
+    }
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    payload: dict[str, Any] | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain inside the session's current transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (1, GENESIS) if last is None else (last[0] + 1, last[1])
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    body = {
+        "seq": seq,
+        "at": when,
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "payload": json.loads(canonical_json(payload or {})),
+    }
+    row = AuditEvent(
+        seq=seq,
+        at=when,
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        payload=canonical_json(body["payload"]),
+        prev_hash=prev,
+        hash=event_hash(prev, body),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """Result of verifying the chain: ok, number of events, head, and the first bad seq."""
+
+    ok: bool
+    n_events: int
+    head_seq: int
+    head_hash: str
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "n_events": self.n_events,
+            "head_seq": self.head_seq,
+            "head_hash": self.head_hash,
+            "first_bad_seq": self.first_bad_seq,
+            "problem": self.problem,
+        }
+
+
+def _rows(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
+    after = 0
+    while True:
+        rows = session.scalars(
+            select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
+        ).all()
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
+def verify(session: Session) -> ChainCheck:
+    """Recompute every hash from the genesis; report the first broken link."""
+    prev, expected_seq, n = GENESIS, 1, 0
+    for row in _rows(session):
+        n += 1
+        if row.seq != expected_seq:
+            return ChainCheck(
+                False, n, row.seq, prev, row.seq, f"sequence gap: expected {expected_seq}, found {row.seq}"
+            )
+        if row.prev_hash != prev:
+            return ChainCheck(
+                False, n, row.seq, prev, row.seq, "prev_hash does not match the previous event's hash"
+            )
+        h = event_hash(prev, _event_body(row))
+        if h != row.hash:
+            return ChainCheck(False, n, row.seq, prev, row.seq, "event content does not match its hash")
+        prev, expected_seq = h, expected_seq + 1
+    return ChainCheck(True, n, expected_seq - 1, prev)
+
+
+def checkpoint(session: Session) -> dict[str, Any]:
+    """The current head (seq, hash) for export as a checkpoint."""
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return {"seq": 0, "hash": GENESIS} if last is None else {"seq": last[0], "hash": last[1]}

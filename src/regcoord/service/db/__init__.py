@@ -1,0 +1,6 @@
+"""Database models, engine and repositories of the service."""
+
+from regcoord.service.db.engine import is_sqlite, make_engine, make_sessionmaker
+from regcoord.service.db.models import Base
+
+__all__ = ["Base", "is_sqlite", "make_engine", "make_sessionmaker"]

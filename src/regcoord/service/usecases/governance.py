@@ -1,0 +1,221 @@
+"""Use cases of disputes, evaluations and the dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from regcoord import agreements as ag
+from regcoord.errors import ConflictError, DataError, NotFound
+from regcoord.service.db import models as m
+from regcoord.service.usecases import instruments as inst_uc
+from regcoord.service.usecases._context import Ctx, instrument_out, load_instrument, policy_object, require
+
+
+def raise_dispute(
+    ctx: Ctx, instrument_id: int, *, subject: str, parties: Sequence[str] | None = None
+) -> m.Dispute:
+    """A party raises a dispute; it is routed to the lowest common superior of the disputants."""
+    inst = load_instrument(ctx, instrument_id)
+    require(ctx, "raise_dispute", policy_object(ctx, inst), f"instrument {instrument_id}")
+    all_parties = [p.region_code for p in inst.parties]
+    ps = list(parties) if parties else all_parties
+    bad = [p for p in ps if p not in all_parties]
+    if bad:
+        raise DataError(f"{bad} are not parties", column="parties", expected=f"among {all_parties}")
+    if ctx.principal.region is not None and ctx.principal.region not in ps:
+        ps = [ctx.principal.region, *ps]
+    if not subject.strip():
+        raise DataError("subject is empty", column="subject")
+    routed = ag.route_dispute(ctx.tree, ps)
+    d = m.Dispute(
+        instrument_id=inst.id,
+        raised_by=ctx.principal.user_id,
+        raised_by_region=ctx.principal.region or ps[0],
+        parties=ps,
+        routed_to=routed.code,
+        subject=subject,
+        state="open",
+        created_at=ctx.now,
+    )
+    ctx.session.add(d)
+    ctx.session.flush()
+    ctx.audit(
+        "dispute.raise", "dispute", d.id, {"instrument": inst.id, "parties": ps, "routed_to": routed.code}
+    )
+    return d
+
+
+def dispute_policy(ctx: Ctx, d: m.Dispute) -> ag.PolicyObject:
+    sup = frozenset([d.routed_to, *(r.code for r in ctx.tree.ancestors(d.routed_to))])
+    return ag.PolicyObject("dispute", state=d.state, parties=frozenset(d.parties), superiors=sup)
+
+
+def decide_dispute(ctx: Ctx, dispute_id: int, *, decision: str) -> m.Dispute:
+    d = ctx.session.get(m.Dispute, dispute_id)
+    if d is None:
+        raise NotFound(f"dispute {dispute_id} not found")
+    require(ctx, "decide", dispute_policy(ctx, d), f"dispute {dispute_id}")
+    if d.state != "open":
+        raise ConflictError(f"dispute {dispute_id} is already decided")
+    if not decision.strip():
+        raise DataError("decision is empty", column="decision")
+    d.state, d.decision, d.decided_by, d.decided_at = "decided", decision, ctx.principal.user_id, ctx.now
+    ctx.session.flush()
+    ctx.audit("dispute.decide", "dispute", d.id, {"decision": decision})
+    return d
+
+
+def dispute_out(d: m.Dispute) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "instrument_id": d.instrument_id,
+        "raised_by_region": d.raised_by_region,
+        "parties": d.parties,
+        "routed_to": d.routed_to,
+        "subject": d.subject,
+        "state": d.state,
+        "decision": d.decision,
+        "created_at": d.created_at.isoformat(),
+        "decided_at": None if d.decided_at is None else d.decided_at.isoformat(),
+    }
+
+
+def kpi_attainment(ctx: Ctx, inst: m.Instrument) -> Decimal | None:
+    """Share of judged periods (met / not met) that were met; ``None`` when none is judged."""
+    ids = [c.id for c in inst.clauses]
+    rows = ctx.session.execute(
+        select(m.KPIReportRow.outcome, func.count())
+        .where(m.KPIReportRow.clause_id.in_(ids), m.KPIReportRow.outcome.in_(("met", "not_met")))
+        .group_by(m.KPIReportRow.outcome)
+    ).all()
+    counts = {o: n for o, n in rows}
+    total = counts.get("met", 0) + counts.get("not_met", 0)
+    return None if total == 0 else Decimal(counts.get("met", 0)) / Decimal(total)
+
+
+def evaluate(
+    ctx: Ctx,
+    instrument_id: int,
+    *,
+    summary: str,
+    revision_required: bool,
+    reasons: str = "",
+    fund_use: Any = None,
+    satisfaction: Any = None,
+    revision_months: int = ag.REVISION_MONTHS_DEFAULT,
+) -> m.Evaluation:
+    """Periodic evaluation; a poor result orders a revision with a deadline (six months by default)."""
+    inst = load_instrument(ctx, instrument_id)
+    require(ctx, "evaluate", policy_object(ctx, inst), f"instrument {instrument_id}")
+    if not summary.strip():
+        raise DataError("summary is empty", column="summary")
+    fu = None if fund_use is None else ag.to_decimal(fund_use, field_name="fund_use")
+    sat = None if satisfaction is None else ag.to_decimal(satisfaction, field_name="satisfaction")
+    for name, v in (("fund_use", fu), ("satisfaction", sat)):
+        if v is not None and not (0 <= v <= 1):
+            raise DataError(f"{name} must be a share between 0 and 1", column=name, expected="0 <= x <= 1")
+    inst_uc._transition(ctx, inst, ag.Action.EVALUATE, inst_uc._ctx_for(ctx, inst), {"summary": summary})
+    ev = m.Evaluation(
+        instrument_id=inst.id,
+        evaluator_id=ctx.principal.user_id,
+        on=ctx.now.date(),
+        kpi_attainment=kpi_attainment(ctx, inst),
+        fund_use=fu,
+        satisfaction=sat,
+        summary=summary,
+        created_at=ctx.now,
+    )
+    ctx.session.add(ev)
+    inst.last_evaluated = ctx.now.date()
+    ctx.session.flush()
+    ctx.audit(
+        "evaluation.create",
+        "evaluation",
+        ev.id,
+        {"instrument": inst.id, "revision_required": revision_required},
+    )
+    if revision_required:
+        deadline = ag.revision_deadline(ctx.now.date(), revision_months)
+        inst_uc._transition(
+            ctx,
+            inst,
+            ag.Action.ORDER_REVISION,
+            inst_uc._ctx_for(ctx, inst, reasons=reasons),
+            {"reasons": reasons, "deadline": deadline.isoformat()},
+        )
+        inst.revision_deadline = deadline
+    else:
+        inst_uc._transition(ctx, inst, ag.Action.CONFIRM, inst_uc._ctx_for(ctx, inst), {})
+    return ev
+
+
+def evaluation_out(e: m.Evaluation) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "instrument_id": e.instrument_id,
+        "on": e.on.isoformat(),
+        "kpi_attainment": None if e.kpi_attainment is None else str(e.kpi_attainment),
+        "fund_use": None if e.fund_use is None else str(e.fund_use),
+        "satisfaction": None if e.satisfaction is None else str(e.satisfaction),
+        "summary": e.summary,
+    }
+
+
+def alerts(ctx: Ctx, on: date) -> list[ag.Alert]:
+    items = [
+        ag.InstrumentStatus(
+            str(i.id), i.state, i.expires_on, i.revision_deadline, i.effective_from, i.last_evaluated
+        )
+        for i in inst_uc.list_instruments(ctx)
+    ]
+    return list(ag.alerts(items, on))
+
+
+def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
+    """Open obligations, alerts, payments due, breaches and credit, for one region or all."""
+    if region is not None and ctx.tree.resolve(region, strict=False) is None:
+        raise DataError(f"unknown region {region!r}", column="region")
+    insts = inst_uc.list_instruments(ctx, region=region)
+    by_state: dict[str, int] = {}
+    for i in insts:
+        by_state[i.state] = by_state.get(i.state, 0) + 1
+    open_obl = []
+    for i in insts:
+        if i.state not in {s.value for s in ag.OPERATIVE_STATES}:
+            continue
+        for c in i.clauses:
+            if c.obligation and (region is None or c.obligation["obligor"] == region):
+                open_obl.append({"instrument_id": i.id, "title": i.title, "clause_id": c.id, **c.obligation})
+    pq = select(m.Payment).where(m.Payment.status == "due").order_by(m.Payment.id)
+    if region is not None:
+        pq = pq.where((m.Payment.payer == region) | (m.Payment.payee == region))
+    payments = ctx.session.scalars(pq.limit(200)).all()
+    bq = select(m.BreachRow).order_by(m.BreachRow.id.desc())
+    if region is not None:
+        bq = bq.where(m.BreachRow.obligor == region)
+    breaches = ctx.session.scalars(bq.limit(50)).all()
+    from regcoord.service.usecases.monitoring import breach_out, credit, payment_out
+
+    out: dict[str, Any] = {
+        "region": region,
+        "on": ctx.now.date().isoformat(),
+        "instruments_by_state": by_state,
+        "instruments": [{"id": i.id, "title": i.title, "state": i.state, "kind": i.kind} for i in insts],
+        "open_obligations": open_obl,
+        "alerts": [
+            a.to_dict() for a in alerts(ctx, ctx.now.date()) if any(str(i.id) == a.instrument for i in insts)
+        ],
+        "payments_due": [payment_out(p) for p in payments],
+        "recent_breaches": [breach_out(b) for b in breaches],
+    }
+    if region is not None:
+        out["credit"] = credit(ctx, region)[0].to_dict()
+    return out
+
+
+__all__ = ["alerts", "dashboard", "decide_dispute", "evaluate", "instrument_out", "raise_dispute"]

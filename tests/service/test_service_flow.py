@@ -1,0 +1,290 @@
+"""The closed loop through the HTTP API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+
+def test_full_loop(world: Any) -> None:
+    w = world
+    inst = w.to_state("in_force")
+    iid = inst["id"]
+    assert inst["effective_from"] == "2025-03-01"
+    assert [p["signed"] for p in inst["parties"]] == [True, True]
+    filing = w.get(f"/api/instruments/{iid}/filing", "rev-cn").json()
+    assert filing["reviewer_region"] == "CN" and filing["blocking"] == 0 and filing["decision"] == "approved"
+    clause_id = next(c["id"] for c in inst["clauses"] if c["number"] == "2")
+
+    # a met year: Zhejiang pays Anhui 100 million yuan (10^10 fen) under the compensation clause
+    r = w.post(
+        "off-34",
+        f"/api/clauses/{clause_id}/reports",
+        {
+            "period_start": "2024-01-01",
+            "period_end": "2024-12-31",
+            "value": "0.93",
+            "evidence": "report 2024",
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["outcome"] == "met"
+    pays = w.get(f"/api/payments?instrument_id={iid}").json()
+    assert [(p["kind"], p["payer"], p["payee"], p["amount_fen"]) for p in pays] == [
+        ("compensation", "33", "34", 10_000_000_000)
+    ]
+    assert pays[0]["amount_yuan"] == "100000000"
+
+    # a missed year: breach; Anhui pays Zhejiang 100 million as damages; credit 100 - 5
+    w.clock.advance(days=365)
+    r = w.post(
+        "off-34",
+        f"/api/clauses/{clause_id}/reports",
+        {
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "value": "1.12",
+            "evidence": "report 2025",
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["outcome"] == "not_met" and r.json()["shortfall"] == "0.12"
+    b = w.get("/api/breaches?region=34").json()
+    assert len(b) == 1 and b[0]["damages_fen"] == 10_000_000_000
+    assert {s["kind"] for s in b[0]["sanctions"]} == {
+        "liquidated_damages",
+        "reputation_notice",
+        "credit_penalty",
+    }
+    cr = w.get("/api/credit/34").json()
+    assert cr["score"] == 95 and cr["breaches"] == 1 and cr["events"][0]["delta"] == -5
+    assert w.get("/api/credit/33").json()["score"] == 100
+    pays = w.get(f"/api/payments?instrument_id={iid}").json()
+    assert pays[-1]["kind"] == "liquidated_damages" and (pays[-1]["payer"], pays[-1]["payee"]) == ("34", "33")
+
+    # the same period cannot be reported twice
+    r = w.post(
+        "off-34",
+        f"/api/clauses/{clause_id}/reports",
+        {"period_start": "2025-01-01", "period_end": "2025-12-31", "value": "0.5", "evidence": "again"},
+    )
+    assert r.status_code == 409
+
+    # dispute between two provinces goes to the centre, which decides
+    r = w.post("off-33", f"/api/instruments/{iid}/disputes", {"subject": "P value of 2025 contested"})
+    assert r.status_code == 201 and r.json()["routed_to"] == "CN"
+    did = r.json()["id"]
+    assert w.post("off-34", f"/api/disputes/{did}/decision", {"decision": "x"}).status_code == 403
+    r = w.post("rev-cn", f"/api/disputes/{did}/decision", {"decision": "report stands"})
+    assert r.status_code == 200 and r.json()["state"] == "decided"
+
+    # evaluation: attainment 1 of 2 judged periods; poor -> revision within six months
+    r = w.post(
+        "eval",
+        f"/api/instruments/{iid}/evaluations",
+        {
+            "summary": "half the years missed",
+            "revision_required": True,
+            "reasons": "P above 1 in 2025",
+            "satisfaction": "0.6",
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["kpi_attainment"] == "0.5"
+    inst = w.get(f"/api/instruments/{iid}").json()
+    assert inst["state"] == "revision_required" and inst["revision_deadline"] == "2026-09-01"
+
+    # overdue revision raises an alert
+    w.clock.advance(days=200)
+    kinds = {a["kind"] for a in w.get("/api/alerts").json() if a["instrument"] == str(iid)}
+    assert "revision_overdue" in kinds
+
+    # revise: new text version, diff shows the change
+    new = dict(inst["clauses"][1])
+    new.pop("id")
+    new["text"] = new["text"] + " Monitoring is published monthly within 10 days."
+    r = w.post("off-33", f"/api/instruments/{iid}/revise", {"clauses": [new], "note": "monthly publication"})
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "revised"
+    vs = w.get(f"/api/instruments/{iid}/versions").json()
+    d = w.get(f"/api/instruments/{iid}/diff?a=1&b={vs[-1]['number']}").json()
+    assert d["added"] == 1 and d["removed"] == 1 and "monthly within 10 days" in d["unified"]
+    assert w.get("/api/audit/verify").json()["ok"]
+
+
+def test_lint_and_review_findings(world: Any) -> None:
+    w = world
+    body = {
+        "kind": "agreement",
+        "title": "vague",
+        "parties": ["33", "34"],
+        "clauses": [{"number": "1", "text": "Fine"}, {"number": "2", "text": "双方加强生态保护合作。"}],
+    }
+    r = w.post("off-33", "/api/instruments", body)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["body", "clauses", "1", "text"]
+    assert "加强" in r.json()["detail"][0]["msg"]
+    # obligation without breach terms, and a local-protection clause: blocking findings at filing
+    body = {
+        "kind": "agreement",
+        "title": "t",
+        "parties": ["33", "34"],
+        "clauses": [
+            {"number": "1", "text": "园区项目本地企业优先。"},
+            {
+                "number": "2",
+                "text": "P <= 1",
+                "obligation": {
+                    "obligor": "34",
+                    "metric": "P",
+                    "target": "1",
+                    "comparator": "<=",
+                    "unit": "1",
+                    "deadline": "2024-12-31",
+                    "evidence": "e",
+                },
+            },
+        ],
+    }
+    iid = w.post("off-33", "/api/instruments", body).json()["id"]
+    rules = {f["rule"] for f in w.get(f"/api/instruments/{iid}/review-preview", "off-33").json()}
+    assert rules == {
+        "fair_competition.local_protection",
+        "missing_breach_terms",
+        "participation_below_threshold",
+    }
+
+
+def test_obligor_must_be_party_and_field_errors(world: Any) -> None:
+    w = world
+    body = {
+        "kind": "agreement",
+        "title": "t",
+        "parties": ["33", "34"],
+        "clauses": [
+            {
+                "number": "1",
+                "text": "P <= 1",
+                "obligation": {
+                    "obligor": "11",
+                    "metric": "P",
+                    "target": "1",
+                    "unit": "1",
+                    "deadline": "2024-12-31",
+                    "evidence": "e",
+                },
+            }
+        ],
+    }
+    r = w.post("off-33", "/api/instruments", body)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == [
+        "body",
+        "clauses",
+        "0",
+        "obligation",
+        "obligor",
+    ]
+    body["clauses"][0]["obligation"]["obligor"] = "34"
+    body["clauses"][0]["obligation"]["target"] = "abc"
+    r = w.post("off-33", "/api/instruments", body)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == [
+        "body",
+        "clauses",
+        "0",
+        "obligation",
+        "target",
+    ]
+    r = w.post("off-33", "/api/instruments", {**body, "parties": ["33", "99"]})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "parties", "1"]
+
+
+def test_consultation_requires_answers_and_window(world: Any) -> None:
+    w = world
+    inst = w.to_state("consultation")
+    iid = inst["id"]
+    cons = w.client.get(f"/api/instruments/{iid}").json()
+    assert cons["state"] == "consultation"
+    from sqlalchemy import select
+
+    from regcoord.service.db import models as m
+
+    with w.session() as s:
+        cid = s.scalar(select(m.Consultation.id).where(m.Consultation.instrument_id == iid))
+    r = w.post(
+        "ent-33",
+        f"/api/consultations/{cid}/submissions",
+        {"text": "please add a TN indicator", "clause_number": "2"},
+    )
+    assert r.status_code == 201
+    r = w.post("off-33", f"/api/instruments/{iid}/consultation/close")
+    assert r.status_code == 409 and "not yet answered" in r.json()["detail"]
+    part = w.get(f"/api/consultations/{cid}").json()["participation"]
+    assert part["by_kind"] == {"enterprise": 1} and part["under_represented_regions"] == ["34"]
+    w.clock.advance(days=11)
+    r = w.post("ngo-34", f"/api/consultations/{cid}/submissions", {"text": "late"})
+    assert r.status_code == 409 and "not open" in r.json()["detail"]
+
+
+def test_negotiation_uses_games_engine(world: Any) -> None:
+    w = world
+    iid = w.new_instrument()["id"]
+    # v(33)=1, v(34)=2, v(33+34)=6: Shapley = (1 + (6-2))/2 = 2.5 and 3.5; nucleolus and Nash agree for two players
+    r = w.post("off-33", f"/api/instruments/{iid}/negotiations", {"values": {"33": 1, "34": 2, "33+34": 6}})
+    assert r.status_code == 201, r.text
+    neg = r.json()
+    assert neg["shapley"] == {"33": 2.5, "34": 3.5}
+    assert neg["nucleolus"] == {"33": 2.5, "34": 3.5} and neg["nash"] == {"33": 2.5, "34": 3.5}
+    r = w.post(
+        "off-34", f"/api/negotiations/{neg['id']}/proposals", {"allocation": {"33": "0.5", "34": "5.5"}}
+    )
+    p = r.json()["proposals"][0]
+    assert (p["individually_rational"], p["efficient"], p["in_core"]) == (False, True, False)
+    assert p["blocking_coalitions"] == ["33"]
+    r = w.post("off-34", f"/api/negotiations/{neg['id']}/proposals", {"allocation": {"33": "2", "34": "4"}})
+    p = r.json()["proposals"][1]
+    assert (p["individually_rational"], p["efficient"], p["in_core"]) == (True, True, True)
+    r = w.post("off-33", f"/api/instruments/{iid}/negotiations", {"values": {"33": 1, "33+34": 6}})
+    assert r.status_code == 422
+
+
+def test_return_and_resubmit(world: Any) -> None:
+    w = world
+    iid = w.to_state("under_review")["id"]
+    r = w.post("rev-cn", f"/api/instruments/{iid}/review/decision", {"approve": False, "reasons": ""})
+    assert r.status_code == 409 and "reasons" in r.json()["detail"]
+    r = w.post(
+        "rev-cn", f"/api/instruments/{iid}/review/decision", {"approve": False, "reasons": "add TN indicator"}
+    )
+    assert r.status_code == 200 and r.json()["decision"] == "returned"
+    r = w.post("off-34", f"/api/instruments/{iid}/resubmit")
+    assert r.status_code == 200 and r.json()["state"] == "negotiating"
+    assert not any(p["signed"] for p in r.json()["parties"])
+
+
+def test_csv_bulk_import(world: Any) -> None:
+    w = world
+    inst = w.to_state("in_force")
+    iid = inst["id"]
+    cid = inst["clauses"][1]["id"]
+    good = f"clause_id,period_start,period_end,value,evidence\n{cid},2023-01-01,2023-12-31,0.9,r23\n{cid},2024-01-01,2024-12-31,1.3,r24\n"
+    bad = f"clause_id,period_start,period_end,value,evidence\n{cid},2022-01-01,2022-12-31,0.9,r22\n{cid},2021-01-01,20x,1,r\n"
+    r = w.post("off-34", f"/api/instruments/{iid}/reports.csv", files={"file": ("r.csv", bad, "text/csv")})
+    assert r.status_code == 422 and r.json()["detail"][0]["row"] == 3
+    assert w.get(f"/api/instruments/{iid}/reports").json() == []  # all or nothing
+    r = w.post("off-33", f"/api/instruments/{iid}/reports.csv", files={"file": ("r.csv", good, "text/csv")})
+    assert r.status_code == 403  # Zhejiang is not the obligor: import does not bypass permissions
+    r = w.post("off-34", f"/api/instruments/{iid}/reports.csv", files={"file": ("r.csv", good, "text/csv")})
+    assert r.status_code == 201, r.text
+    assert [x["outcome"] for x in r.json()["imported"]] == ["in_progress", "not_met"]
+
+
+def test_dashboard(world: Any) -> None:
+    w = world
+    inst = w.to_state("in_force")
+    d = w.get("/api/dashboard?region=34").json()
+    assert d["instruments_by_state"] == {"in_force": 1}
+    assert [o["metric"] for o in d["open_obligations"]] == ["P index at Jiekou"]
+    assert d["credit"]["score"] == 100
+    assert w.get("/api/dashboard?region=99").status_code == 422
+    assert w.get(f"/api/instruments/{inst['id']}/schedule").json()["core_end"] == "2028-03-01"
+    _ = timedelta
