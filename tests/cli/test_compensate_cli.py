@@ -125,3 +125,33 @@ def test_errors_exit_2_without_traceback(tmp_path):
         assert res.exit_code == 2, (args, res.output)
         assert message in " ".join(res.output.split()), res.output
         assert "Traceback" not in res.output
+
+
+def test_miyun_quantity_reward_and_round3_needs_weights():
+    res = run(
+        "compensate", "water-quality", "--rules", "miyun_reservoir", "--year", "2018",
+        "--inflow", str(FIX / "miyun_inflow.csv"), "--quantity-rate", "1000.5", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (r,) = json.loads(res.stdout)
+    # baseline (17 * 10 + 28) / 18 = 11, excess 9, 9 * 1000.5
+    assert r["amount"] == "9004.50" and r["payer"] == "Beijing"
+    res = run("compensate", "water-quality", "--history", str(FIX / "xinan_history.csv"), "--year", "2019")
+    assert res.exit_code == 2 and "weights" in res.output
+
+
+def test_round3_with_user_parameters(tmp_path):
+    hist = tmp_path / "h.csv"
+    hist.write_text(
+        "year,CODMn,TP\n2016,2.0,0.02\n2017,2.0,0.02\n2018,2.0,0.02\n2019,1.0,0.02\n", encoding="utf-8"
+    )
+    res = run(
+        "compensate", "water-quality", "--history", str(hist), "--year", "2019", "--weight", "CODMn=0.5",
+        "--weight", "TP=0.5", "--k0", "1", "--baseline-years", "3", "--json",
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    (r,) = json.loads(res.stdout)
+    # P = 0.5 * 1/2 + 0.5 * 1 = 0.75 <= 1: Zhejiang pays its round-3 contribution of 200 million
+    assert (
+        r["p"] == "0.75" and r["amount"] == "200000000.00" and r["round_period"] == "2018-01-01..2020-12-31"
+    )

@@ -194,7 +194,9 @@ def test_p_index_is_scale_invariant(conc, base, scale):
     # P depends on concentration ratios only: changing the unit (mg/L -> ug/L) leaves it unchanged
     names = ["CODMn", "NH3-N", "TP", "TN"]
     w = {n: Decimal("0.25") for n in names}
-    p1 = p_index(dict(zip(names, conc, strict=True)), dict(zip(names, base, strict=True)), weights=w, k0="0.85").p
+    p1 = p_index(
+        dict(zip(names, conc, strict=True)), dict(zip(names, base, strict=True)), weights=w, k0="0.85"
+    ).p
     p2 = p_index(
         {n: c * scale for n, c in zip(names, conc, strict=True)},
         {n: b * scale for n, b in zip(names, base, strict=True)},
@@ -202,3 +204,12 @@ def test_p_index_is_scale_invariant(conc, base, scale):
         k0="0.85",
     ).p
     assert abs(p1 - p2) < Decimal("1e-25")
+
+
+def test_every_rule_parameter_in_a_trace_is_cited():
+    (res,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"))
+    params = [s for s in res.trace if s.kind == "parameter"]
+    assert len(params) >= 6
+    for s in params:
+        assert s.source and s.valid and s.label in {"V", "P", "U"}
+        assert s.verified == (s.label == "V")

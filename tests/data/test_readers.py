@@ -318,3 +318,13 @@ def test_layouts_round_trip_through_panel_from_frame(values):
     pd.testing.assert_frame_equal(a, b)
     pd.testing.assert_frame_equal(a, c)
     assert a["value"].tolist() == [cells[(r, y)] for y in years for r in regions]
+
+
+def test_long_layout_keeps_units_and_sources(tmp_path):
+    f = _long()
+    f["unit"] = f["indicator"].map({"gdp": "100 million yuan", "population": "10k persons"})
+    f["source"] = "NBS"
+    p = read_panel(_write(f, tmp_path / "l.csv"), units={"population": "10,000 persons"})
+    assert p.unit("gdp") == "100 million yuan"
+    assert p.unit("population") == "10,000 persons"  # an explicit unit wins over the file's
+    assert p.sources == {"gdp": "NBS", "population": "NBS"}

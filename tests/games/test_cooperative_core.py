@@ -60,7 +60,7 @@ def reference_nucleolus(g: TUGame, imputation: bool) -> np.ndarray:
 
     def constraints(level: float | None):
         a_ub = [np.append(-ind[m], -1.0 if level is None else 0.0) for m in free]
-        b_ub = [-v[m] + (0.0 if level is None else -level) for m in free]
+        b_ub = [-v[m] + (0.0 if level is None else level) for m in free]
         a_eq = [np.append(ind[(1 << n) - 1], 0.0)] + [np.append(ind[m], 0.0) for m in fixed]
         b_eq = [v[-1]] + [v[m] - lev for m, lev in fixed.items()]
         return a_ub, b_ub, a_eq, b_eq
@@ -76,8 +76,9 @@ def reference_nucleolus(g: TUGame, imputation: bool) -> np.ndarray:
             r = linprog(
                 -np.append(ind[m], 0.0), A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=[*bounds, (0, 0)]
             )
-            if v[m] + r.fun >= t - 1e-9:  # max x(m) = -r.fun, min excess = v(m) - max x(m)
+            if v[m] + r.fun >= t - 1e-7:  # max x(m) = -r.fun, min excess = v(m) - max x(m)
                 newly.append(m)
+        assert newly, "reference: no coalition fixed"
         for m in newly:
             fixed[m] = t
         span = np.array([ind[(1 << n) - 1]] + [ind[m] for m in fixed])

@@ -225,3 +225,11 @@ def test_results_serialise() -> None:
     assert d["kind"] == "prisoners_dilemma" and d["strictly_dominant"] == {"region 1": D, "region 2": D}
     assert equilibria(g).to_frame().shape == (1, 7)
     assert g.bimatrix().to_frame().shape == (4, 4)
+
+
+def test_degenerate_game_warnings_are_kept() -> None:
+    # every payoff equal: all four pure profiles are equilibria (a degenerate game, where
+    # nashpy's support enumeration warns that it returned an even number)
+    eqs = equilibria(SymmetricGame(1, 1, 1, 1), method="support")
+    assert len(eqs.pure_profiles()) == 4
+    assert any("degenerate" in w for w in eqs.warnings)

@@ -172,3 +172,16 @@ def test_gdp_growth_envelope_by_hand():
     assert (e.moving_average, e.previous_moving_average, e.total) == (110, 100, D("22000.00"))
     with pytest.raises(DataError, match="GDP missing for 2019"):
         gdp_growth_envelope(20000, {k: v for k, v in gdp.items() if k != 2019}, 2022, CAN)
+
+
+def test_no_worse_off_guarantee():
+    base = [D("500"), D("250"), D("240")]  # user data: grants under the old arrangements
+    r = australia_gst(["NSW", "WA", "QLD"], [2, 1, 1], [D("1.2"), D("0.5"), D("1.0")], 1000, AUS_2024,
+                      no_worse_off_baseline=base)  # fmt: skip
+    # GST grants 578.31, 180.72, 240.97 (hand case above); WA is topped up by 250 - 180.72 = 69.28
+    assert r.columns["no_worse_off"] == (D("0.00"), D("69.28"), D("0.00"))
+    assert r.amounts == (D("578.31"), D("250.00"), D("240.97"))
+    # after 2026-27 the guarantee is no longer in force
+    later = australia_gst(["NSW", "WA", "QLD"], [2, 1, 1], [D("1.2"), D("0.5"), D("1.0")], 1000,
+                          load_rule_set("australia_gst").at("2027-07-01"), no_worse_off_baseline=base)  # fmt: skip
+    assert later.total == 1000

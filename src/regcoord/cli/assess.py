@@ -16,6 +16,7 @@ from rich.table import Table
 from regcoord.cli._output import console, err_console, fail, print_json, progress_bar
 from regcoord.data import DATASETS, Panel, read_panel
 from regcoord.errors import DataError, RegcoordError
+from regcoord.measure.composite import load_spec
 from regcoord.report import LANGS
 from regcoord.report.assess import build_report, load_boundaries, run_assessment, summarize
 
@@ -71,6 +72,9 @@ def assess(
     catalog: str | None = typer.Option(
         None, "--catalog", help="Check a file's region codes against a catalog (china). 地区代码目录。"
     ),
+    spec: str = typer.Option(
+        "china_development", "--spec", help="Composite spec: bundled name or YAML file. 综合指数方案。"
+    ),
     seed: int = typer.Option(20240101, "--seed", help="Random seed of the tests. 随机种子。"),
     no_map: bool = typer.Option(False, "--no-map", help="Bar chart instead of a map. 不绘制地图。"),
 ) -> None:
@@ -101,6 +105,7 @@ def assess(
                 permutations=permutations,
                 bootstrap_replications=bootstrap,
                 seed=seed,
+                spec=load_spec(spec),
                 title_en=title_en,
                 title_zh=title_zh,
                 source=citation,

@@ -19,6 +19,7 @@ from regcoord.cli._output import console, err_console, print_json, user_errors
 from regcoord.compensation import (
     compensation_bounds,
     ecosystem_service_value,
+    quantity_reward,
     relocated_tax_sharing,
     segment_settlement,
     standard_equivalent,
@@ -154,21 +155,50 @@ def water_quality(
     k0: str | None = typer.Option(
         None, "--k0", help="Stability coefficient k0 (overrides the rule). 稳定系数。"
     ),
+    baseline_years: int | None = typer.Option(
+        None,
+        "--baseline-years",
+        min=1,
+        help="Years averaged for the baseline (overrides the rule). 基准年数。",
+    ),
     section: list[str] | None = typer.Option(
         None, "--section", help="Segment rules: SECTION=pass|fail (Chishui type). 断面达标情况。"
+    ),
+    inflow: Path | None = typer.Option(
+        None, "--inflow", help="Quantity rules: CSV year,inflow (Miyun type). 入库水量（年份、水量）。"
+    ),
+    quantity_rate: str | None = typer.Option(
+        None,
+        "--quantity-rate",
+        help="Reward per unit of inflow above the baseline (user parameter). 水量奖励单价。",
     ),
     json_out: bool = _JSON,
     out: Path | None = _OUT,
     lang: str = _LANG,
 ) -> None:
-    """Water-quality compensation (Xin'an P index or segment settlement). 水质生态补偿结算。"""
+    """Water compensation: Xin'an P index, segment settlement or quantity reward. 流域生态补偿结算。"""
     with user_errors():
         rs = load_rule_set(rules)
         weights = {
             k: to_decimal(v, name=f"--weight {k}") for k, v in _pairs(weight, "--weight").items()
         } or None
         results: list[Any]
-        if "segments" in rs:
+        if "quantity_baseline_from_year" in rs:
+            if inflow is None or quantity_rate is None:
+                raise DataError(
+                    f"rule set {rules!r} rewards inflow above its baseline",
+                    expected="--inflow CSV and --quantity-rate",
+                )
+            flows = _read_history(inflow)
+            if "inflow" not in flows:
+                raise DataError(
+                    "no 'inflow' column", source=str(inflow), column="inflow", expected="year,inflow"
+                )
+            results = [
+                quantity_reward(y, flows["inflow"], rs.at(dt.date(y, 7, 1)), rate_per_unit=quantity_rate)
+                for y in year
+            ]
+        elif "segments" in rs:
             sec = _pairs(section, "--section")
             met: dict[str, bool] = {}
             for name, v in sec.items():
@@ -180,12 +210,19 @@ def water_quality(
             if history is None:
                 raise DataError(f"rule set {rules!r} settles on concentrations", expected="--history CSV")
             hist = _read_history(history)
-            results = list(xinan_rounds(hist, year, rs, weights=weights, k0=k0))
+            results = list(
+                xinan_rounds(hist, year, rs, weights=weights, k0=k0, baseline_years=baseline_years)
+            )
     if json_out:
         print_json([r.to_dict() for r in results])
     else:
         for r in results:
-            if hasattr(r, "p"):
+            if hasattr(r, "excess"):
+                console.print(
+                    f"[bold]{r.year}[/]: inflow {r.inflow} vs baseline {r.baseline:.4f} -> "
+                    f"{r.payer} pays {r.payee} {r.amount} yuan"
+                )
+            elif hasattr(r, "p"):
                 console.print(
                     f"[bold]{r.year}[/]: P = {r.p:.6f} -> {r.payer} pays {r.payee} {r.amount} yuan "
                     f"({'meets standard 达标' if r.meets_standard else 'fails 未达标'})"
@@ -198,7 +235,21 @@ def water_quality(
 
         with user_errors():
             secs: list[Any] = []
-            if results and hasattr(results[0], "p"):
+            if results and hasattr(results[0], "excess"):
+                secs.append(
+                    Section(
+                        "Quantity reward by year",
+                        "逐年水量奖励",
+                        charts=[
+                            charts.bar(
+                                [str(r.year) for r in results],
+                                [float(r.amount) for r in results],
+                                title="yuan / 元",
+                            )
+                        ],
+                    )
+                )
+            elif results and hasattr(results[0], "p"):
                 secs.append(
                     Section(
                         "Assessment index by year",

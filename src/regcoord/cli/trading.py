@@ -48,9 +48,9 @@ def simulate_cmd(
     seed: int = typer.Option(0, "--seed", help="Random seed. 随机种子。"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
 ) -> None:
-    """Run random orders from the 31 provinces through the engine and check conservation.
+    """Run a synthetic random order flow from the 31 provinces through the engine; check conservation.
 
-    用 31 个省级地区的随机指令检验撮合引擎：权利与资金守恒、无负余额。
+    用 31 个省级地区的合成随机指令检验撮合引擎：权利与资金守恒、无负余额。
     """
     with user_errors():
         flow = random_order_flow(orders, holders=province_codes(), seed=seed)

@@ -2,7 +2,7 @@
 
 DATA is a CSV with a ``region`` column and, by scheme: ``population``,
 ``standard_expenditure`` and ``standard_revenue`` (china; optional ``coefficient``),
-``relativity`` or ``capacity_per_capita`` (australia), ``capacity`` (germany, partial,
+``relativity`` or ``capacity_per_capita`` (australia; optional ``no_worse_off_baseline``), ``capacity`` (germany, partial,
 full), ``non_resource_capacity`` and ``resource_capacity`` (canada); for ``optimize``
 ``per_capita_expenditure`` (or ``expenditure``), optional ``floor`` and ``cap`` (an empty cell:
 no floor / no cap).
@@ -228,7 +228,10 @@ def formula(
                 )
                 results.append(h)
                 rel = list(h.columns["relativity"])
-            results.append(australia_gst(regions, pop, rel, pool, snap, top_up=top_up))
+            nwo = _col(df, "no_worse_off_baseline", data, required=False)
+            results.append(
+                australia_gst(regions, pop, rel, pool, snap, top_up=top_up, no_worse_off_baseline=nwo)
+            )
         elif scheme == "germany" and snap is not None:
             results.extend(
                 germany_equalization(

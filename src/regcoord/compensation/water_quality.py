@@ -295,15 +295,24 @@ def xinan_rounds(
     *,
     weights: Mapping[str, Any] | None = None,
     k0: Any | None = None,
+    baseline_years: int | None = None,
 ) -> tuple[WaterQualitySettlement, ...]:
-    """Settle several years from a concentration history (baselines: three preceding years).
+    """Settle several years from a concentration history (baseline: mean of the preceding years).
 
-    Each year is settled with the rule snapshot of 1 July of that year.
+    Each year is settled with the rule snapshot of 1 July of that year.  ``weights``,
+    ``k0`` and ``baseline_years`` (3 in round 1, label U) override the rule file and are
+    required where it has no value (round 2 on).
     """
     out = []
     for y in years:
         snap = rules.at(dt.date(y, 7, 1))
-        window = int(snap.get("baseline_years", 3))
+        for name, given in (("weights", weights), ("k0", k0), ("baseline_years", baseline_years)):
+            if given is None and name not in snap:
+                raise RuleError(
+                    f"rule set {rules.name!r} has no {name} valid in {y} "
+                    f"(covered: {', '.join(v.validity for v in rules.values(name))}); supply {name} as a user parameter"
+                )
+        window = int(snap["baseline_years"]) if baseline_years is None else baseline_years
         base = baselines_from_history(history, y, window=window)
         conc = {}
         for ind, series in history.items():

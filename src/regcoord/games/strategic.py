@@ -439,7 +439,7 @@ def equilibria(game: BimatrixGame | SymmetricGame, *, method: Method = "support"
         row_strategies=bm.row_strategies,
         col_strategies=bm.col_strategies,
         equilibria=tuple(eqs),
-        warnings=tuple(sorted({str(w.message) for w in caught})),
+        warnings=tuple(sorted({" ".join(str(w.message).split()) for w in caught})),
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,7 @@ import pandas as pd
 from regcoord.data import Panel, PanelMatrix
 from regcoord.errors import DataError, NotFound
 from regcoord.measure._validation import from_panel
-from regcoord.measure.composite import CompositeResult, CompositeSpec, composite_index
+from regcoord.measure.composite import CompositeResult, CompositeSpec, composite_index, load_spec
 from regcoord.measure.convergence import BetaResult, SigmaResult, beta_convergence, sigma_convergence
 from regcoord.measure.coupling import CouplingResult, coupling_coordination
 from regcoord.measure.decomposition import (
@@ -47,9 +46,8 @@ __all__ = ["Assessment", "build_report", "default_spec", "load_boundaries", "run
 
 Progress = Callable[[int, int], None] | None
 
-#: the composite spec shipped with the measures (written by the composite engineer)
-SPEC_PACKAGE = "regcoord.measure.specs"
-SPEC_FILE = "china_development.yaml"
+#: the bundled composite spec used unless another is given
+DEFAULT_SPEC = "china_development"
 #: installation hint for the map data
 MAPS_HINT = "pip install regcoord[maps]"
 
@@ -287,16 +285,9 @@ def _nested_labels(
     return tree.grouping(group).labels(provinces), provinces
 
 
-def default_spec() -> CompositeSpec | None:
-    """The composite spec shipped in ``regcoord.measure.specs`` (``None`` when absent)."""
-    try:
-        ref = resources.files(SPEC_PACKAGE).joinpath(SPEC_FILE)
-    except ModuleNotFoundError:
-        return None
-    if not ref.is_file():
-        return None
-    with resources.as_file(ref) as path:
-        return CompositeSpec.from_yaml(path)
+def default_spec() -> CompositeSpec:
+    """The composite spec bundled with the measures (``china_development``)."""
+    return load_spec(DEFAULT_SPEC)
 
 
 def run_assessment(
@@ -363,14 +354,7 @@ def run_assessment(
     composite = coupling = None
     spec = spec if spec is not None else default_spec()
     value_label = (value, value)
-    if spec is None:
-        notes.append(
-            Note(
-                f"no composite spec {SPEC_FILE} in {SPEC_PACKAGE}: composite index and coordination left out",
-                f"未找到综合指数方案 {SPEC_FILE}：综合指数与耦合协调度未计算",
-            )
-        )
-    else:
+    if spec is not None:
         for ind in spec.indicators:
             if ind.name == value and ind.label_en and ind.label_zh:
                 value_label = (ind.label_en, ind.label_zh)

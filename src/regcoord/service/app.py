@@ -149,6 +149,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     for module in (auth, users, instruments, consultations, negotiations, monitoring, governance):
         app.include_router(module.router)
+    from regcoord.service.web import mount as mount_web  # web UI: pages, static files, CSRF
+
+    mount_web(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -71,6 +71,9 @@ def largest_remainder(total: int, weights: Sequence[Number] | np.ndarray) -> np.
     (2nd ed., Brookings, 2001), ch. 2.
 
     Raises :class:`DataError` for a negative total, a negative weight or all-zero weights.
+
+    >>> largest_remainder(10, [47_000, 16_000, 15_800, 12_000, 6_100, 3_100]).tolist()
+    [5, 2, 1, 1, 1, 0]
     """
     if isinstance(total, bool) or not isinstance(total, int | np.integer) or total < 0:
         raise DataError(
@@ -262,11 +265,15 @@ def auction(instrument: Instrument, cap: int, bids: Sequence[Bid], *, reserve_pr
 
     Bids below ``reserve_price`` (fen per unit) are rejected.  The rest are ranked by
     price, highest first; units go down the ranking until the cap is sold.  The clearing
-    price is the lowest accepted bid price (the rule of Commission Regulation (EU)
-    No 1031/2010, Art. 7(1)); every winner pays it per unit.  Bids at the clearing price
-    that cannot all be filled share the remaining units pro rata to their quantities by
-    largest remainder (ties to the earlier bid) instead of by lot.  Units nobody bid for at
-    or above the reserve stay unallocated, so the total is at most the cap.
+    price is the price of the bid at which the cumulated volume reaches the cap, i.e. the
+    lowest accepted bid (Commission Regulation (EU) No 1031/2010, Art. 7, as described in
+    EEX's auction design); every winner pays it per unit.  Bids at the clearing price that
+    cannot all be filled share the remaining units pro rata to their quantities by largest
+    remainder (ties to the earlier bid) -- a deterministic choice where the EU rule sorts
+    tied bids by random selection.  When bids at or above the reserve do not cover the cap,
+    all of them are filled at the lowest one (as in the UK ETS Auctioning Regulations 2021,
+    reg. 7(1)(c); the EU rule would cancel the auction) and the rest stays unallocated, so
+    the total is at most the cap.
 
     One bidder may submit several bids; the allocation is summed per bidder, listed in
     order of first appearance.

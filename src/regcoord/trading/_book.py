@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
+from regcoord.trading._allocation import Allocation
 from regcoord.trading._events import (
     CancelOrder,
     DepositMoney,
@@ -282,10 +283,11 @@ def clearing_price(
     5. otherwise take the lower median of the remaining prices (the integer-tick form of
        the Shanghai Stock Exchange's "middle price" rule).
 
-    Steps 1-4 follow the opening-auction rules of Xetra (Deutsche Börse, *Xetra Market
-    Model Auction*, §3: maximum executable volume, minimum surplus, market pressure,
-    reference price).  Returns ``(price, volume, imbalance, rule)``; ``price`` is ``None``
-    when nothing crosses.
+    Steps 1, 2 and 5 are the call-auction rule of the Shanghai Stock Exchange trading rules
+    (成交量最大、未成交量最小、中间价); steps 3 and 4 are the surplus (market pressure) and
+    reference-price steps of the Xetra auction price determination (Deutsche Börse, Xetra
+    market model).  Returns ``(price, volume, imbalance, rule)``; ``price`` is ``None`` when
+    nothing crosses.
     """
     if not buys or not sells:
         return None, 0, 0, "no cross"
@@ -330,6 +332,21 @@ class OrderBook:
     ``enterprise_rights`` lists the right types whose scheme admits enterprise accounts
     (holder ids ``"REGION/ENTERPRISE"``); for the others only region accounts may hold or
     trade.  All amounts are integers: money in fen, rights in units, prices in fen/unit.
+    A service persists :attr:`events` and rebuilds the book with :meth:`replay` under the
+    same ``enterprise_rights``.
+
+    >>> co2 = Instrument(RightType.CO2E, 2025)
+    >>> book = OrderBook()
+    >>> book.deposit("110000", 100_000), book.issue("120000", co2, 50)
+    (1, 2)
+    >>> book.submit("120000", co2, "sell", 10, 5_000), book.submit("110000", co2, "buy", 4, 5_100)
+    (1, 2)
+    >>> [(t.price, t.quantity, t.buyer, t.seller) for t in book.trades()]
+    [(5000, 4, '110000', '120000')]
+    >>> book.available_money("110000"), book.available_rights("120000", co2)
+    (80000, 40)
+    >>> OrderBook.replay(book.events).state() == book.state()
+    True
     """
 
     def __init__(self, *, enterprise_rights: Iterable[RightType | str] = ()) -> None:
@@ -390,7 +407,7 @@ class OrderBook:
         acct.rights[instrument] = acct.rights.get(instrument, 0) + units
         return seq
 
-    def issue_allocation(self, allocation: Any) -> list[int]:
+    def issue_allocation(self, allocation: Allocation) -> list[int]:
         """Issue every positive entry of an :class:`~regcoord.trading.Allocation`."""
         return [
             self.issue(h, allocation.instrument, int(u))

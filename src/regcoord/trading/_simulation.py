@@ -9,7 +9,7 @@ it exists to load the matching engine reproducibly (``seed``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -88,7 +88,7 @@ class FlowOutcome:
     trades: int
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 DEFAULT_INSTRUMENTS: tuple[Instrument, ...] = tuple(Instrument(r, 2025) for r in RightType)

@@ -239,11 +239,16 @@ def australia_gst(
     snapshot: RuleSnapshot,
     *,
     top_up: Any = 0,
+    no_worse_off_baseline: Sequence[Any] | None = None,
 ) -> TransferResult:
     """``G_s = pop_s * max(rel_s, floor) * (pool + top_up) / sum_j pop_j * max(rel_j, floor)``.
 
     The floor comes from ``australia_gst`` at the snapshot's date (0.70 in 2022-23 and
-    2023-24, 0.75 from 2024-25).  Grants add up to ``pool + top_up`` exactly.
+    2023-24, 0.75 from 2024-25).  Grants add up to ``pool + top_up`` exactly.  With
+    ``no_worse_off_baseline`` (what each state would have received under the old
+    arrangements; user data) and the guarantee in force on the date (2021-22 to 2026-27),
+    the Commonwealth adds ``max(0, baseline_s - G_s)`` outside the pool (column
+    ``no_worse_off``, included in the amounts).
     """
     labels = _labels(regions)
     tb = TraceBuilder()
@@ -267,12 +272,36 @@ def australia_gst(
     grants = _apportion(exact, total)
     for lab, g in zip(labels, grants, strict=True):
         tb.value(f"grant [{lab}]", g, "pop * rel * pool / sum(pop * rel)", "currency")
+    columns: dict[str, tuple[Any, ...]] = {
+        "population": _tup(pop),
+        "relativity": _tup(rel),
+        "relativity_floored": _tup(rel_f),
+    }
+    payer = "Commonwealth (GST pool)"
+    if no_worse_off_baseline is not None:
+        base = _round(_dec_array(no_worse_off_baseline, labels, "no_worse_off_baseline", minimum=_ZERO))
+        in_force = bool(snapshot.get("no_worse_off_guarantee", False))
+        if "no_worse_off_guarantee" in snapshot:
+            tb.parameter(snapshot.param("no_worse_off_guarantee"))
+        tb.decision("no-worse-off guarantee in force", in_force)
+        extra = (
+            np.where(base > grants, base - grants, _OZERO)
+            if in_force
+            else np.full(len(labels), _ZERO, object)
+        )
+        for lab, e in zip(labels, extra, strict=True):
+            if e > 0:
+                tb.value(f"no-worse-off payment [{lab}]", e, "max(0, baseline - grant)", "currency")
+        columns["gst_grant"] = _tup(grants)
+        columns["no_worse_off"] = _tup(extra)
+        grants = grants + extra
+        payer = "Commonwealth (GST pool; no-worse-off payments outside the pool)"
     return TransferResult(
         scheme=snapshot.rule_set,
         regions=labels,
         amounts=_tup(grants),
-        payer="Commonwealth (GST pool)",
-        columns={"population": _tup(pop), "relativity": _tup(rel), "relativity_floored": _tup(rel_f)},
+        payer=payer,
+        columns=columns,
         trace=tb.build(),
     )
 
@@ -380,21 +409,32 @@ def partial_equalization(
     *,
     rate: Any,
     population_weights: Sequence[Any] | None = None,
-    rate_source: TraceBuilder | None = None,
 ) -> TransferResult:
     """``A_i = rate * (EQ_i - FK_i)`` with ``EQ_i = (sum FK / sum w) * w_i``, ``w = pop * weight``.
 
     Horizontal: the adjustments sum to zero exactly.  ``rate = 1`` is full equalization.
+    ``rate`` is a user parameter here (Germany's 63% comes from its rule set through
+    :func:`germany_equalization`).
     """
+    tb = TraceBuilder()
+    tb.user_parameter("rate", to_decimal(rate, name="rate"))
+    return _partial(tb, regions, population, capacity, rate, population_weights)
+
+
+def _partial(
+    tb: TraceBuilder,
+    regions: Sequence[str],
+    population: Sequence[Any],
+    capacity: Sequence[Any],
+    rate: Any,
+    population_weights: Sequence[Any] | None,
+) -> TransferResult:
     labels = _labels(regions, 2)
-    tb = rate_source or TraceBuilder()
     pop = _dec_array(population, labels, "population", minimum=_ZERO, strict=True)
     fk = _dec_array(capacity, labels, "capacity")
     r = to_decimal(rate, name="rate")
     if not 0 <= r <= 1:
         raise DataError(f"equalization rate {r} outside [0, 1]")
-    if rate_source is None:
-        tb.user_parameter("rate", r)
     wts = (
         np.full(len(labels), Decimal(1), dtype=object)
         if population_weights is None
@@ -450,9 +490,7 @@ def germany_equalization(
     if city_states:
         cw = tb.parameter(snapshot.param("city_state_population_weight"))
         weights = [cw if lab in city_states else Decimal(1) for lab in labels]
-    vat = partial_equalization(
-        labels, population, capacity, rate=rate, population_weights=weights, rate_source=tb
-    )
+    vat = _partial(tb, labels, population, capacity, rate, weights)
     eq = np.array(vat.columns["equalization_figure"], dtype=object)
     after = np.array(vat.columns["after"], dtype=object)
     tb2 = TraceBuilder()

@@ -45,6 +45,7 @@ import pandas as pd
 from scipy import optimize
 
 from regcoord.errors import DataError
+from regcoord.measure.inequality import gini, theil_t, williamson_cv
 from regcoord.rules import Trace, TraceBuilder, apportion_fen, round_fen, to_decimal
 
 __all__ = [
@@ -66,13 +67,7 @@ def disparity(index: str, values: np.ndarray, population: np.ndarray) -> float:
 
     ``theil`` -> ``theil_t``, ``cv`` -> ``williamson_cv`` (weighted CV), ``gini`` -> ``gini``.
     """
-    from regcoord.measure import inequality as ineq
-
-    funcs: dict[str, Callable[..., Any]] = {
-        "theil": ineq.theil_t,
-        "cv": ineq.williamson_cv,
-        "gini": ineq.gini,
-    }
+    funcs: dict[str, Callable[..., Any]] = {"theil": theil_t, "cv": williamson_cv, "gini": gini}
     if index not in funcs:
         raise DataError(f"unknown disparity index {index!r}", expected=f"one of {', '.join(INDICES)}")
     return float(funcs[index](np.asarray(values, float), weights=np.asarray(population, float)).values[0])
@@ -244,8 +239,11 @@ def _numeric(pr: _Problem, budget: float, objective: str) -> np.ndarray:
     def f(u: np.ndarray) -> float:
         return disparity(objective, pr.x + u * scale / pr.p, pr.p)
 
-    t0, _ = water_fill(pr.p, pr.x, budget, pr.lo, pr.hi)
-    start = np.full(n, 1.0 / n) if np.all(np.isinf(pr.hi)) and not pr.lo.any() else t0 / scale
+    # an independent feasible start (not the water-filling solution): the budget above the
+    # floors shared in proportion to each region's room up to its cap
+    room = np.where(np.isfinite(pr.hi), pr.hi - pr.lo, max(budget, 1.0))
+    share = room / room.sum() if room.sum() > 0 else np.full(n, 1.0 / n)
+    start = (pr.lo + (budget - pr.lo.sum()) * share) / scale
     bnds = [(float(lo) / scale, None if h is None else h / scale) for lo, h in zip(pr.lo, ub, strict=True)]
     res = optimize.minimize(
         f,

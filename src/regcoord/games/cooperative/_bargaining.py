@@ -190,9 +190,9 @@ def _tu_problem(game: TUGame, disagreement: Any) -> tuple[FloatArray, float]:
 
 def nash_bargaining(
     feasible: Feasible,
-    disagreement: Mapping[str, float] | Sequence[float] | None = None,
+    disagreement: Mapping[str, float] | npt.ArrayLike | None = None,
     *,
-    weights: Mapping[str, float] | Sequence[float] | None = None,
+    weights: Mapping[str, float] | npt.ArrayLike | None = None,
     players: Sequence[str] | None = None,
     convex: bool = True,
 ) -> BargainingSolution:
@@ -292,7 +292,7 @@ def nash_bargaining(
 
 def kalai_smorodinsky(
     feasible: Feasible,
-    disagreement: Mapping[str, float] | Sequence[float] | None = None,
+    disagreement: Mapping[str, float] | npt.ArrayLike | None = None,
     *,
     players: Sequence[str] | None = None,
     convex: bool = True,
@@ -362,7 +362,7 @@ def kalai_smorodinsky(
 
 
 def pareto_check(
-    proposal: Mapping[str, float] | Sequence[float],
+    proposal: Mapping[str, float] | npt.ArrayLike,
     feasible: Feasible,
     *,
     players: Sequence[str] | None = None,
