@@ -93,7 +93,9 @@ def test_pareto_check() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(st.tuples(st.floats(0.1, 10), st.floats(0.1, 10), st.floats(0.1, 10)), min_size=3, max_size=8))
+@given(
+    st.lists(st.tuples(st.floats(0.1, 10), st.floats(0.1, 10), st.floats(0.1, 10)), min_size=3, max_size=8)
+)
 def test_nash_solution_is_pareto_optimal_and_optimal(points) -> None:
     pts = np.array(points)
     d = pts.min(axis=0) * 0.5

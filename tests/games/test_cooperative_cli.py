@@ -50,7 +50,9 @@ def test_shapley_monte_carlo_json(glove: Path) -> None:
 
 
 def test_nucleolus_and_prenucleolus(glove: Path, majority: Path) -> None:
-    assert _json(["game", "nucleolus", str(glove), "--json"])["nucleolus"] == pytest.approx([1, 0, 0], abs=1e-9)
+    assert _json(["game", "nucleolus", str(glove), "--json"])["nucleolus"] == pytest.approx(
+        [1, 0, 0], abs=1e-9
+    )
     assert _json(["game", "prenucleolus", str(majority), "--json"])["prenucleolus"] == pytest.approx(
         [1 / 3] * 3, abs=1e-9
     )
@@ -82,7 +84,9 @@ def test_html_report(glove: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     html = report.read_text("utf-8")
     assert "<svg" in html and "核仁" in html and "Schmeidler" in html and "L+R1+R2" in html
-    res = runner.invoke(app, ["game", "core", str(glove), "--allocation", "L=0.5,R1=0.5,R2=0", "--out", str(report)])
+    res = runner.invoke(
+        app, ["game", "core", str(glove), "--allocation", "L=0.5,R1=0.5,R2=0", "--out", str(report)]
+    )
     assert res.exit_code == 0, res.output
     assert "阻挡联盟" in report.read_text("utf-8")
 
@@ -99,7 +103,9 @@ def test_html_report(glove: Path, tmp_path: Path) -> None:
         (GLOVE, ["nash", "--weights", "L=1,R1=1,R2=0"], "not positive"),
     ],
 )
-def test_bad_input_exit_2_without_traceback(tmp_path: Path, content: str, args: list[str], words: str) -> None:
+def test_bad_input_exit_2_without_traceback(
+    tmp_path: Path, content: str, args: list[str], words: str
+) -> None:
     p = tmp_path / "g.csv"
     p.write_text(content, "utf-8")
     res = runner.invoke(app, ["game", args[0], str(p), *args[1:], "--json"])

@@ -152,3 +152,26 @@ def test_restrict_and_frames() -> None:
     frame = g.to_frame()
     assert frame.shape == (7, 3) and frame.loc[frame.coalition == "L+R2", "value"].item() == 1.0
     assert g.to_dict()["values"]["L+R1+R2"] == 1.0
+
+
+def test_superadditivity_against_definition() -> None:
+    rng = np.random.default_rng(8)
+    for _ in range(30):
+        n = int(rng.integers(2, 6))
+        v = np.round(rng.random(1 << n) * 3 * np.arange(1 << n) ** 0.5)
+        v[0] = 0
+        g = TUGame(tuple("ABCDE"[:n]), v)
+        gaps = [
+            v[s] + v[t] - v[s | t]
+            for s in range(1, 1 << n)
+            for t in range(1, 1 << n)
+            if s & t == 0 and s != t
+        ]
+        worst = max(gaps) if gaps else 0.0
+        found = g.superadditivity_violation()
+        assert (found is None) == (worst <= 1e-9)
+        if found is not None:
+            assert found[2] == pytest.approx(worst)
+            assert g.value(found[0]) + g.value(found[1]) - g.value(f"{found[0]}+{found[1]}") == pytest.approx(
+                worst
+            )

@@ -230,3 +230,74 @@ def test_owen_rejects_bad_structures() -> None:
         owen(g, [["A", "Z"], ["B"]])
     with pytest.raises(GameError, match="empty union"):
         parse_unions("A||B")
+
+
+@settings(max_examples=30, deadline=None)
+@given(games, st.data())
+def test_weighted_shapley_efficiency_and_null_player(g: TUGame, data: st.DataObject) -> None:
+    w = data.draw(st.lists(st.floats(0.1, 10), min_size=g.n, max_size=g.n))
+    assert sum(weighted_shapley(g, w).values) == pytest.approx(g.v[-1], abs=1e-8)
+    # make the last player null: v(S u {last}) = v(S)
+    half = 1 << (g.n - 1)
+    v = g.v.copy()
+    v[half:] = v[:half]
+    null = TUGame(g.players, v)
+    assert weighted_shapley(null, w).values[-1] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_monte_carlo_progress_and_validation() -> None:
+    g = _game([1, 1, 3], 2)
+    calls: list[tuple[int, int]] = []
+    shapley_monte_carlo(
+        g, max_permutations=300, batch_size=100, seed=0, progress=lambda d, t: calls.append((d, t))
+    )
+    assert calls == [(100, 300), (200, 300), (300, 300)]
+    with pytest.raises(GameError, match="target_se"):
+        shapley_monte_carlo(g, target_se=0.0)
+    bad = CoalitionFunction(("A", "B"), lambda member: np.zeros(3))
+    with pytest.raises(GameError, match="shape"):
+        shapley_monte_carlo(bad, max_permutations=10)
+
+
+def _owen_by_orders(g: TUGame, unions: list[list[str]]) -> np.ndarray:
+    """Owen (1977): average marginal contribution over the orders in which every union's
+    members arrive together (orders of unions x orders inside each union)."""
+    n = g.n
+    idx = [[g.players.index(p) for p in u] for u in unions]
+    total = np.zeros(n)
+    count = 0
+    for outer in itertools.permutations(range(len(idx))):
+        for inner in itertools.product(*(itertools.permutations(idx[k]) for k in outer)):
+            m = 0
+            for block in inner:
+                for i in block:
+                    total[i] += g.v[m | 1 << i] - g.v[m]
+                    m |= 1 << i
+            count += 1
+    return total / count
+
+
+@settings(max_examples=30, deadline=None)
+@given(games, st.data())
+def test_owen_matches_order_definition(g: TUGame, data: st.DataObject) -> None:
+    labels = data.draw(st.lists(st.integers(0, 2), min_size=g.n, max_size=g.n))
+    unions = [[p for p, k in zip(g.players, labels, strict=True) if k == j] for j in range(3)]
+    unions = [u for u in unions if u]
+    np.testing.assert_allclose(owen(g, unions).array, _owen_by_orders(g, unions), atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(games, st.data())
+def test_weighted_shapley_matches_dividend_definition(g: TUGame, data: st.DataObject) -> None:
+    # Kalai and Samet (1987): phi_i = sum_{S containing i} w_i / w(S) * d(S), with the
+    # Harsanyi dividend d(S) = sum_{T subset S} (-1)^{|S|-|T|} v(T) written out directly
+    w = np.array(data.draw(st.lists(st.floats(0.1, 10), min_size=g.n, max_size=g.n)))
+    n = g.n
+    ref = np.zeros(n)
+    for s in range(1, 1 << n):
+        d = sum((-1) ** ((s ^ t).bit_count()) * g.v[t] for t in range(1 << n) if t & s == t)
+        members = [i for i in range(n) if s >> i & 1]
+        ws = w[members].sum()
+        for i in members:
+            ref[i] += w[i] / ws * d
+    np.testing.assert_allclose(weighted_shapley(g, w).array, ref, atol=1e-8)

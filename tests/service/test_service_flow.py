@@ -285,6 +285,6 @@ def test_dashboard(world: Any) -> None:
     assert d["instruments_by_state"] == {"in_force": 1}
     assert [o["metric"] for o in d["open_obligations"]] == ["P index at Jiekou"]
     assert d["credit"]["score"] == 100
-    assert w.get("/api/dashboard?region=99").status_code == 422
+    assert w.get("/api/dashboard?region=99").status_code == 404
     assert w.get(f"/api/instruments/{inst['id']}/schedule").json()["core_end"] == "2028-03-01"
     _ = timedelta

@@ -205,7 +205,7 @@ def _write_report(
         )
     )
     for m in methods:
-        name_en, name_zh, formula, source = _METHODS[m]
+        name_en, name_zh, formula, source = _METHODS[m.removesuffix("_normalized")]
         rep.add_method(name_en, name_zh, formula, source)
     try:
         rep.write(path)
@@ -229,6 +229,8 @@ def _finish(
         print_json({"players": list(game.players), key: list(alloc.values), **(extra_json or {})})
         return
     _print_allocation(game, alloc, title)
+    for line in alloc.trace:
+        console.print(f"[dim]{line}[/]", highlight=False)
     if out is not None:
         console.print(f"report / 报告: {out}")
 

@@ -2,7 +2,8 @@
 
 Every function takes ``values`` of shape ``(n_regions,)`` or ``(n_years, n_regions)``
 (or a :class:`~regcoord.data.PanelMatrix`), optional weights, and returns a frozen
-dataclass that keeps the region and year labels.
+dataclass that keeps the region and year labels.  All indices at once:
+``regcoord.measure.inequality.inequality`` (the submodule keeps that name).
 """
 
 from regcoord.measure.composite import CompositeResult, CompositeSpec, composite_index, load_spec
@@ -35,7 +36,6 @@ from regcoord.measure.inequality import (
     atkinson,
     cv,
     gini,
-    inequality,
     max_min_ratio,
     quantile_ratio,
     theil_l,
@@ -83,7 +83,6 @@ __all__ = [
     "evaluate_signals",
     "gini",
     "gini_decomposition",
-    "inequality",
     "load_spec",
     "markov_transitions",
     "max_min_ratio",

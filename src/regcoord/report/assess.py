@@ -351,48 +351,12 @@ def run_assessment(
         boot = bootstrap(vm, weights=wm, replications=bootstrap_replications, seed=seed, progress=progress)
     sigma = sigma_convergence(vm)
     beta = beta_convergence(vm)
-    composite = coupling = None
     spec = spec if spec is not None else default_spec()
-    value_label = (value, value)
-    if spec is not None:
-        for ind in spec.indicators:
-            if ind.name == value and ind.label_en and ind.label_zh:
-                value_label = (ind.label_en, ind.label_zh)
-        missing = [i for i in spec.names if i not in panel.indicators]
-        if missing:
-            notes.append(
-                Note(
-                    f"composite spec {spec.name!r} needs indicator(s) not in the data: {', '.join(missing)}; "
-                    "composite index and coordination left out",
-                    f"综合指数方案 {spec.name} 所需指标不在数据中：{', '.join(missing)}；综合指数与耦合协调度未计算",
-                )
-            )
-        else:
-            composite = composite_index(panel, spec, regions=list(regions), years=list(years))
-            P = composite.pillar_scores
-            if len(composite.pillars) < 2:
-                notes.append(
-                    Note(
-                        "coupling coordination needs at least two pillars (subsystems) in the spec",
-                        "耦合协调度需要方案中至少两个子系统（分项）",
-                    )
-                )
-            elif np.nanmin(P) < -1e-9 or np.nanmax(P) > 1 + 1e-9:
-                notes.append(
-                    Note(
-                        f"coupling coordination needs pillar scores in [0, 1]; normalization "
-                        f"{spec.normalization} gives {np.nanmin(P):.3g}..{np.nanmax(P):.3g}",
-                        f"耦合协调度需要 [0, 1] 内的分项得分；标准化方法 {spec.normalization} 的结果超出该范围",
-                    )
-                )
-            else:
-                # rounding only: pillar scores of min-max values lie in [0, 1]
-                coupling = coupling_coordination(
-                    np.clip(P, 0.0, 1.0),
-                    subsystems=composite.pillars,
-                    regions=composite.regions,
-                    years=composite.years,
-                )
+    value_label = next(
+        ((i.label_en, i.label_zh) for i in spec.indicators if i.name == value and i.label_en and i.label_zh),
+        (value, value),
+    )
+    composite, coupling = _composite(panel, spec, regions, years, notes)
     rules = default_rules()
     warn = _warnings(rules, vm, wm, labels, coupling, notes)
     return Assessment(
@@ -428,6 +392,46 @@ def run_assessment(
         dropped=tuple(str(d) for d in panel.dropped),
         notes=tuple(notes),
     )
+
+
+def _composite(
+    panel: Panel, spec: CompositeSpec, regions: Sequence[str], years: Sequence[int], notes: list[Note]
+) -> tuple[CompositeResult | None, CouplingResult | None]:
+    """The spec's composite index over the assessed regions and years, and the coupling of its pillars."""
+    missing = [i for i in spec.names if i not in panel.indicators]
+    if missing:
+        notes.append(
+            Note(
+                f"composite spec {spec.name!r} needs indicator(s) not in the data: {', '.join(missing)}; "
+                "composite index and coordination left out",
+                f"综合指数方案 {spec.name} 所需指标不在数据中：{', '.join(missing)}；综合指数与耦合协调度未计算",
+            )
+        )
+        return None, None
+    composite = composite_index(panel, spec, regions=list(regions), years=list(years))
+    P = composite.pillar_scores
+    if len(composite.pillars) < 2:
+        notes.append(
+            Note(
+                "coupling coordination needs at least two pillars (subsystems) in the spec",
+                "耦合协调度需要方案中至少两个子系统（分项）",
+            )
+        )
+        return composite, None
+    if np.nanmin(P) < -1e-9 or np.nanmax(P) > 1 + 1e-9:
+        notes.append(
+            Note(
+                f"coupling coordination needs pillar scores in [0, 1]; normalization "
+                f"{spec.normalization} gives {np.nanmin(P):.3g}..{np.nanmax(P):.3g}",
+                f"耦合协调度需要 [0, 1] 内的分项得分；标准化方法 {spec.normalization} 的结果超出该范围",
+            )
+        )
+        return composite, None
+    # clipping is rounding only: pillar scores of values normalized to [0, 1] lie in [0, 1]
+    coupling = coupling_coordination(
+        np.clip(P, 0.0, 1.0), subsystems=composite.pillars, regions=composite.regions, years=composite.years
+    )
+    return composite, coupling
 
 
 def _warnings(
@@ -1051,11 +1055,12 @@ def _composite_section(rep: Report, a: Assessment, lang: str) -> None:
     ]
     text_en = (
         f"{spec.title_en or spec.name}: normalization {spec.normalization} ({spec.pooling}), weights "
-        f"{spec.weighting}, aggregation {spec.aggregation}. Steps: " + "; ".join(c.log)
+        f"{spec.weighting}, aggregation {spec.aggregation}.\n\n{spec.description}\n\nSteps: "
+        + "; ".join(c.log)
     )
     text_zh = (
         f"{spec.title_zh or spec.name}：标准化 {spec.normalization}（{spec.pooling}），权重 {spec.weighting}，"
-        f"合成 {spec.aggregation}。步骤：" + "；".join(c.log)
+        f"合成 {spec.aggregation}。\n\n{spec.description}\n\n步骤：" + "；".join(c.log)
     )
     if a.coupling is not None:
         cp = a.coupling

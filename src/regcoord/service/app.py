@@ -149,6 +149,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     for module in (auth, users, instruments, consultations, negotiations, monitoring, governance):
         app.include_router(module.router)
+    from regcoord.service.api import trading as trading_api  # rights trading (issue 5): API and pages
+    from regcoord.service.web import trading as trading_web
+
+    app.include_router(trading_api.router)
+    app.include_router(trading_web.router)
     from regcoord.service.web import mount as mount_web  # web UI: pages, static files, CSRF
 
     mount_web(app)

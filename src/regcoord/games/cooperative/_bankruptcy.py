@@ -111,6 +111,13 @@ def talmud(
     E <= D/2: CEA on the half-claims d/2.  E > D/2: each gets d_i/2 and the rest
     E - D/2 is divided by CEL on the other halves, i.e. x = d - CEA(D - E, d/2).
     It is the nucleolus of the bankruptcy game (Aumann and Maschler 1985).
+
+    Examples
+    --------
+    The Talmud's estate of 200 with claims 100, 200, 300 (Ketubot 93a):
+
+    >>> talmud(200, [100, 200, 300]).values
+    (50.0, 75.0, 75.0)
     """
     e, d, names = _claims(estate, claims, players)
     total = float(d.sum())

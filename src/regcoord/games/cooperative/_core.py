@@ -194,15 +194,18 @@ class _Problem:
         """Solve one stage to optimality over *all* free coalitions by constraint generation."""
         v = self.game.v
         lps = 0
+        candidate = free.copy()
+        candidate[np.asarray(active, dtype=np.int64)] = False  # already in the LP (never re-added)
         while True:
             x, t, duals = self.solve(active)
             lps += 1
             excess = v - coalition_sums(x)
-            viol = np.flatnonzero(free & (excess > t + self.tol))
+            viol = np.flatnonzero(candidate & (excess > t + self.tol))
             if viol.size == 0:
                 return _Stage(x, t, active, duals, lps)
             if viol.size > batch:
                 viol = viol[np.argpartition(-excess[viol], batch)[:batch]]
+            candidate[viol] = False
             active = active + [int(m) for m in viol]
 
 
@@ -259,7 +262,7 @@ def least_core(game: TUGame) -> LeastCore:
         players=game.players,
         epsilon=st.t + 0.0,
         allocation=tuple(float(a) for a in st.x + 0.0),
-        core_empty=st.t > prob.tol,
+        core_empty=st.t > 100 * prob.tol,  # HiGHS solves to about 1e-7 relative feasibility
         lps=prob.lps,
     )
 
@@ -320,7 +323,7 @@ def _sequential(game: TUGame, *, imputation: bool, progress: Progress | None, se
         if first_level is None:
             first_level = t
         trace.append(
-            f"stage {stage_no}: max excess {t:.10g} over {int(free.sum())} free coalitions; "
+            f"stage {stage_no}: max excess {t + 0.0:.10g} over {int(free.sum())} free coalitions; "
             f"{prob.lps - before} LP(s) with {len(active)} active coalitions; fixed "
             + ", ".join(game.label(m) for m in newly)
         )
@@ -336,7 +339,7 @@ def _sequential(game: TUGame, *, imputation: bool, progress: Progress | None, se
     if imputation and np.any(x < game.singletons() - 1e3 * prob.tol):
         raise GameError(f"{name}: verification failed (not individually rational)")
     trace.append(
-        f"verified over all {(1 << n) - 2} proper coalitions: max excess {worst:.10g}; "
+        f"verified over all {(1 << n) - 2} proper coalitions: max excess {worst + 0.0:.10g}; "
         f"{prob.lps} LPs in total (Maschler, Peleg and Shapley 1979 sequential LPs with constraint generation)"
     )
     return Allocation(game.players, tuple(float(a) for a in x + 0.0), name, tuple(trace))
@@ -353,6 +356,14 @@ def nucleolus(game: TUGame, *, progress: Progress | None = None, seed: int = 0) 
     free.  At most n - 1 stages.  Each stage uses constraint generation (see the module).
     ``seed`` drives the random test of which coalitions are still free.
     Raises :class:`GameError` if the imputation set is empty.
+
+    Examples
+    --------
+    Glove game: the nucleolus gives the scarce left glove everything.
+
+    >>> g = TUGame(("L", "R1", "R2"), [0, 0, 0, 1, 0, 1, 0, 1])
+    >>> [round(x, 9) + 0.0 for x in nucleolus(g).values]
+    [1.0, 0.0, 0.0]
     """
     return _sequential(game, imputation=True, progress=progress, seed=seed)
 

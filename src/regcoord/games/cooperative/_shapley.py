@@ -111,6 +111,14 @@ def shapley(game: TUGame) -> Allocation:
     phi_i = sum_{S subset N minus i} |S|! (n-|S|-1)! / n! (v(S u i) - v(S)), computed in
     O(2^n) time by the bit-sum identity of this module (n = 20 in milliseconds, n = 25 in
     about a second; memory binds first: the game itself is 8 * 2^n bytes).
+
+    Examples
+    --------
+    Glove game (one left glove, two right gloves):
+
+    >>> g = TUGame(("L", "R1", "R2"), [0, 0, 0, 1, 0, 1, 0, 1])
+    >>> [round(x, 4) for x in shapley(g).values]
+    [0.6667, 0.1667, 0.1667]
     """
     phi = shapley_array(game.v, game.n)
     return Allocation(
@@ -286,7 +294,7 @@ def shapley_monte_carlo(
                 break
     return MonteCarloShapley(
         players=tuple(game.players),
-        values=tuple(total / m),
+        values=tuple(float(a) for a in total / m),
         standard_errors=tuple(float(x) for x in se),
         permutations=m,
         converged=converged,

@@ -9,11 +9,11 @@ from fastapi.responses import JSONResponse
 
 from regcoord.errors import PermissionDenied
 from regcoord.service import auth as auth_mod
-from regcoord.service.api.deps import CtxDep
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep
 from regcoord.service.api.schemas import LoginIn
 from regcoord.service.usecases.actors import user_out
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERROR_RESPONSES)
 
 SESSION_COOKIE = "regcoord_session"
 

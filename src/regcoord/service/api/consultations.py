@@ -7,19 +7,19 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
 from regcoord.service.api.schemas import AnswerIn, ConsultationIn, SubmissionIn
 from regcoord.service.usecases import consultations as uc
 from regcoord.service.usecases import instruments as inst_uc
 
-router = APIRouter(prefix="/api", tags=["consultations"])
+router = APIRouter(prefix="/api", tags=["consultations"], responses=ERROR_RESPONSES)
 
 
 @router.post(
     "/instruments/{instrument_id}/consultation", status_code=201, summary="Open a consultation / 征求意见"
 )
 def open_(
-    ctx: CtxDep, instrument_id: int, body: ConsultationIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, instrument_id: Id, body: ConsultationIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return respond(
         ctx,
@@ -31,7 +31,7 @@ def open_(
 
 
 @router.get("/consultations/{consultation_id}", summary="One consultation / 征求意见详情")
-def get(ctx: CtxDep, consultation_id: int) -> dict[str, Any]:
+def get(ctx: CtxDep, consultation_id: Id) -> dict[str, Any]:
     cons, _ = uc.get_consultation(ctx, consultation_id)
     return {
         **uc.consultation_out(cons),
@@ -43,7 +43,7 @@ def get(ctx: CtxDep, consultation_id: int) -> dict[str, Any]:
     "/consultations/{consultation_id}/submissions", status_code=201, summary="Submit a comment / 提交意见"
 )
 def submit(
-    ctx: CtxDep, consultation_id: int, body: SubmissionIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, consultation_id: Id, body: SubmissionIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return respond(
         ctx,
@@ -57,10 +57,10 @@ def submit(
 
 
 @router.get("/consultations/{consultation_id}/submissions", summary="Submissions / 意见列表")
-def list_submissions(ctx: CtxDep, consultation_id: int) -> list[dict[str, Any]]:
+def list_submissions(ctx: CtxDep, consultation_id: Id) -> list[dict[str, Any]]:
     return [uc.submission_out(s) for s in uc.submissions(ctx, consultation_id)]
 
 
 @router.post("/submissions/{submission_id}/answer", summary="Answer a submission (proposer) / 答复意见")
-def answer(ctx: CtxDep, submission_id: int, body: AnswerIn) -> JSONResponse:
+def answer(ctx: CtxDep, submission_id: Id, body: AnswerIn) -> JSONResponse:
     return respond(ctx, lambda: uc.submission_out(uc.answer(ctx, submission_id, text=body.text)))

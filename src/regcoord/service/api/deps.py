@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -36,6 +36,20 @@ def get_ctx(request: Request) -> Iterator[Ctx]:
 
 
 CtxDep = Annotated[Ctx, Depends(get_ctx)]
+
+#: error statuses every router documents (OpenAPI), all with ``{"detail": ...}`` bodies
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not authenticated / 未登录"},
+    403: {"description": "Not allowed for this principal and object / 无权限"},
+    404: {"description": "Not found, or not visible to the caller / 不存在"},
+    409: {"description": "Conflicts with the object's state / 状态冲突"},
+    412: {"description": "If-Match names a stale version / 版本已变化"},
+    428: {"description": "If-Match required / 需要 If-Match"},
+}
+#: a database id in a path or query (bounded: 32-bit INTEGER on both backends)
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+OptId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 
 

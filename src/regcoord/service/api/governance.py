@@ -10,18 +10,18 @@ from sqlalchemy import select
 
 from regcoord.errors import NotFound
 from regcoord.service import audit
-from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
 from regcoord.service.api.schemas import DisputeDecisionIn, DisputeIn, EvaluationIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import governance as uc
 from regcoord.service.usecases._context import load_instrument
 
-router = APIRouter(prefix="/api", tags=["disputes, evaluations, dashboard"])
+router = APIRouter(prefix="/api", tags=["disputes, evaluations, dashboard"], responses=ERROR_RESPONSES)
 
 
 @router.post("/instruments/{instrument_id}/disputes", status_code=201, summary="Raise a dispute / 提起争议")
 def raise_dispute(
-    ctx: CtxDep, instrument_id: int, body: DisputeIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, instrument_id: Id, body: DisputeIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return respond(
         ctx,
@@ -43,7 +43,7 @@ def disputes(ctx: CtxDep, routed_to: str | None = None) -> list[dict[str, Any]]:
 
 
 @router.get("/disputes/{dispute_id}", summary="One dispute / 争议")
-def dispute(ctx: CtxDep, dispute_id: int) -> dict[str, Any]:
+def dispute(ctx: CtxDep, dispute_id: Id) -> dict[str, Any]:
     d = ctx.session.get(m.Dispute, dispute_id)
     if d is None:
         raise NotFound(f"dispute {dispute_id} not found")
@@ -51,13 +51,13 @@ def dispute(ctx: CtxDep, dispute_id: int) -> dict[str, Any]:
 
 
 @router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute (common superior) / 裁决争议")
-def decide(ctx: CtxDep, dispute_id: int, body: DisputeDecisionIn) -> JSONResponse:
+def decide(ctx: CtxDep, dispute_id: Id, body: DisputeDecisionIn) -> JSONResponse:
     return respond(ctx, lambda: uc.dispute_out(uc.decide_dispute(ctx, dispute_id, decision=body.decision)))
 
 
 @router.post("/instruments/{instrument_id}/evaluations", status_code=201, summary="Evaluate / 评估")
 def evaluate(
-    ctx: CtxDep, instrument_id: int, body: EvaluationIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, instrument_id: Id, body: EvaluationIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return respond(
         ctx,
@@ -69,7 +69,7 @@ def evaluate(
 
 
 @router.get("/instruments/{instrument_id}/evaluations", summary="Evaluations / 评估记录")
-def evaluations(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
+def evaluations(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
     inst = load_instrument(ctx, instrument_id)
     rows = ctx.session.scalars(
         select(m.Evaluation).where(m.Evaluation.instrument_id == inst.id).order_by(m.Evaluation.id)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from regcoord import agreements as ag
-from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
 from regcoord.service.api.schemas import (
     ClauseIn,
     DecisionIn,
@@ -20,7 +20,7 @@ from regcoord.service.api.schemas import (
 from regcoord.service.usecases import instruments as uc
 from regcoord.service.usecases._context import etag, instrument_out, load_instrument
 
-router = APIRouter(prefix="/api", tags=["instruments"])
+router = APIRouter(prefix="/api", tags=["instruments"], responses=ERROR_RESPONSES)
 
 
 def _with_etag(ctx: CtxDep, produce: Any, status: int = 200, **kw: Any) -> JSONResponse:
@@ -64,7 +64,7 @@ def list_(ctx: CtxDep, state: str | None = None, region: str | None = None) -> l
 
 
 @router.get("/instruments/{instrument_id}", summary="One instrument, with its ETag / 协议详情")
-def get(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def get(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     inst = load_instrument(ctx, instrument_id)
     return JSONResponse(instrument_out(inst), headers={"ETag": etag(inst)})
 
@@ -74,7 +74,7 @@ def get(ctx: CtxDep, instrument_id: int) -> JSONResponse:
 )
 def patch(
     ctx: CtxDep,
-    instrument_id: int,
+    instrument_id: Id,
     body: InstrumentPatch,
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> JSONResponse:
@@ -86,7 +86,7 @@ def patch(
 
 @router.post("/instruments/{instrument_id}/clauses", status_code=201, summary="Add a clause / 增加条款")
 def add_clause(
-    ctx: CtxDep, instrument_id: int, body: ClauseIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, instrument_id: Id, body: ClauseIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return _with_etag(
         ctx,
@@ -100,12 +100,12 @@ def add_clause(
 @router.post(
     "/instruments/{instrument_id}/consultation/close", summary="Close the consultation / 结束征求意见"
 )
-def close_consultation(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def close_consultation(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.close_consultation(ctx, instrument_id))
 
 
 @router.post("/instruments/{instrument_id}/sign", summary="Sign for the caller's region / 签署")
-def sign(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def sign(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.sign(ctx, instrument_id))
 
 
@@ -124,33 +124,33 @@ def _filing_out(fr: Any) -> dict[str, Any]:
 
 
 @router.post("/instruments/{instrument_id}/file", summary="File with the common superior / 备案")
-def file(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def file(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return respond(ctx, lambda: _filing_out(uc.file(ctx, instrument_id)))
 
 
 @router.get(
     "/instruments/{instrument_id}/filing", summary="Current filing and its review findings / 备案审查"
 )
-def filing(ctx: CtxDep, instrument_id: int) -> dict[str, Any]:
+def filing(ctx: CtxDep, instrument_id: Id) -> dict[str, Any]:
     return _filing_out(uc.current_filing(ctx, load_instrument(ctx, instrument_id)))
 
 
 @router.get(
     "/instruments/{instrument_id}/review-preview", summary="Automatic review findings now / 自动审查预览"
 )
-def review_preview(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
+def review_preview(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
     return [f.to_dict() for f in uc.review_findings(ctx, load_instrument(ctx, instrument_id))]
 
 
 @router.post("/instruments/{instrument_id}/review/start", summary="Reviewer opens the review / 开始审查")
-def start_review(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def start_review(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return respond(ctx, lambda: _filing_out(uc.start_review(ctx, instrument_id)))
 
 
 @router.post(
     "/instruments/{instrument_id}/review/decision", summary="Approve or return with reasons / 审查决定"
 )
-def decide(ctx: CtxDep, instrument_id: int, body: DecisionIn) -> JSONResponse:
+def decide(ctx: CtxDep, instrument_id: Id, body: DecisionIn) -> JSONResponse:
     return respond(
         ctx,
         lambda: _filing_out(uc.decide_review(ctx, instrument_id, approve=body.approve, reasons=body.reasons)),
@@ -158,35 +158,35 @@ def decide(ctx: CtxDep, instrument_id: int, body: DecisionIn) -> JSONResponse:
 
 
 @router.post("/instruments/{instrument_id}/resubmit", summary="Renegotiate after return / 退回后重新协商")
-def resubmit(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def resubmit(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.resubmit(ctx, instrument_id))
 
 
 @router.post(
     "/instruments/{instrument_id}/revision-order", summary="Order a revision with a deadline / 责令修订"
 )
-def order_revision(ctx: CtxDep, instrument_id: int, body: ReasonsIn) -> JSONResponse:
+def order_revision(ctx: CtxDep, instrument_id: Id, body: ReasonsIn) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.order_revision(ctx, instrument_id, reasons=body.reasons))
 
 
 @router.post("/instruments/{instrument_id}/revise", summary="Adopt a revised text / 修订文本")
-def revise(ctx: CtxDep, instrument_id: int, body: ReviseIn) -> JSONResponse:
+def revise(ctx: CtxDep, instrument_id: Id, body: ReviseIn) -> JSONResponse:
     clauses = [c.model_dump(mode="python") for c in body.clauses]
     return _with_etag(ctx, lambda: uc.revise(ctx, instrument_id, clauses=clauses, note=body.note))
 
 
 @router.post("/instruments/{instrument_id}/terminate", summary="Terminate / 终止")
-def terminate(ctx: CtxDep, instrument_id: int, body: ReasonsIn) -> JSONResponse:
+def terminate(ctx: CtxDep, instrument_id: Id, body: ReasonsIn) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.terminate(ctx, instrument_id, reasons=body.reasons))
 
 
 @router.post("/instruments/{instrument_id}/expire", summary="Record expiry / 到期")
-def expire(ctx: CtxDep, instrument_id: int) -> JSONResponse:
+def expire(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.expire(ctx, instrument_id))
 
 
 @router.get("/instruments/{instrument_id}/versions", summary="Text versions / 文本版本")
-def versions(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
+def versions(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
     return [
         {
             "number": v.number,
@@ -201,13 +201,13 @@ def versions(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
 
 @router.get("/instruments/{instrument_id}/diff", summary="Diff of two versions / 版本比较")
 def diff(
-    ctx: CtxDep, instrument_id: int, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
+    ctx: CtxDep, instrument_id: Id, a: Annotated[int, Query(ge=1)], b: Annotated[int, Query(ge=1)]
 ) -> dict[str, Any]:
     return uc.diff(ctx, instrument_id, a, b).to_dict()
 
 
 @router.get("/instruments/{instrument_id}/schedule", summary="Rolling evaluation schedule / 滚动评估时间表")
-def schedule(ctx: CtxDep, instrument_id: int) -> dict[str, Any]:
+def schedule(ctx: CtxDep, instrument_id: Id) -> dict[str, Any]:
     inst = load_instrument(ctx, instrument_id)
     if inst.effective_from is None:
         return {"effective_from": None, "evaluations": [], "core_end": None, "cycle_end": None}

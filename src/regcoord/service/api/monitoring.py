@@ -8,21 +8,21 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from regcoord.errors import DataError
-from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.errors import DataError, NotFound
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, body_hash, respond
 from regcoord.service.api.schemas import KPIReportIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import monitoring as uc
 from regcoord.service.usecases._context import load_instrument
 
-router = APIRouter(prefix="/api", tags=["monitoring"])
+router = APIRouter(prefix="/api", tags=["monitoring"], responses=ERROR_RESPONSES)
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 @router.post("/clauses/{clause_id}/reports", status_code=201, summary="Report a KPI value / 报告指标")
 def report(
-    ctx: CtxDep, clause_id: int, body: KPIReportIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, clause_id: Id, body: KPIReportIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return respond(
         ctx,
@@ -40,7 +40,7 @@ def report(
 )
 def import_csv(
     ctx: CtxDep,
-    instrument_id: int,
+    instrument_id: Id,
     request: Request,
     file: Annotated[UploadFile, File()],
     key: IdemKey = None,
@@ -62,7 +62,7 @@ def import_csv(
 
 
 @router.get("/instruments/{instrument_id}/reports", summary="KPI reports of an instrument / 指标报告")
-def reports(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
+def reports(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
     inst = load_instrument(ctx, instrument_id)
     ids = [c.id for c in inst.clauses]
     rows = ctx.session.scalars(
@@ -72,9 +72,7 @@ def reports(ctx: CtxDep, instrument_id: int) -> list[dict[str, Any]]:
 
 
 @router.get("/breaches", summary="Breach events (public) / 违约记录")
-def breaches(
-    ctx: CtxDep, region: str | None = None, instrument_id: int | None = None
-) -> list[dict[str, Any]]:
+def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
     q = select(m.BreachRow).order_by(m.BreachRow.id)
     if region:
         q = q.where(m.BreachRow.obligor == region)
@@ -86,7 +84,7 @@ def breaches(
 @router.get("/credit/{region}", summary="Public credit record of a region / 信用记录")
 def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
     if ctx.tree.resolve(region, strict=False) is None:
-        raise DataError(f"unknown region {region!r}", column="region")
+        raise NotFound(f"unknown region {region!r}")
     rec, rows = uc.credit(ctx, region)
     return {
         **rec.to_dict(),
@@ -98,9 +96,7 @@ def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
 
 
 @router.get("/payments", summary="Payments ledger (integer fen) / 支付台账")
-def payments(
-    ctx: CtxDep, region: str | None = None, instrument_id: int | None = None
-) -> list[dict[str, Any]]:
+def payments(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
     q = select(m.Payment).order_by(m.Payment.id)
     if region:
         q = q.where((m.Payment.payer == region) | (m.Payment.payee == region))

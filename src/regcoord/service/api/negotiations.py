@@ -8,12 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
 from regcoord.service.api.schemas import NegotiationIn, ProposalIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import negotiations as uc
 
-router = APIRouter(prefix="/api", tags=["negotiations"])
+router = APIRouter(prefix="/api", tags=["negotiations"], responses=ERROR_RESPONSES)
 
 
 def _out(ctx: CtxDep, neg: m.Negotiation) -> dict[str, Any]:
@@ -29,7 +29,7 @@ def _out(ctx: CtxDep, neg: m.Negotiation) -> dict[str, Any]:
     "/instruments/{instrument_id}/negotiations", status_code=201, summary="Open a negotiation / 发起协商"
 )
 def create(
-    ctx: CtxDep, instrument_id: int, body: NegotiationIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, instrument_id: Id, body: NegotiationIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     return respond(
         ctx,
@@ -41,7 +41,7 @@ def create(
 
 
 @router.get("/negotiations/{negotiation_id}", summary="Shapley, nucleolus, Nash and proposals / 分配方案")
-def get(ctx: CtxDep, negotiation_id: int) -> dict[str, Any]:
+def get(ctx: CtxDep, negotiation_id: Id) -> dict[str, Any]:
     return _out(ctx, uc.get_negotiation(ctx, negotiation_id))
 
 
@@ -51,7 +51,7 @@ def get(ctx: CtxDep, negotiation_id: int) -> dict[str, Any]:
     summary="Propose an allocation / 提出分配方案",
 )
 def propose(
-    ctx: CtxDep, negotiation_id: int, body: ProposalIn, request: Request, key: IdemKey = None
+    ctx: CtxDep, negotiation_id: Id, body: ProposalIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
     def run() -> dict[str, Any]:
         uc.propose(ctx, negotiation_id, allocation=body.allocation)

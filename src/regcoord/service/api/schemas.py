@@ -22,7 +22,7 @@ class UserIn(_In):
     password: str = Field(min_length=10, max_length=200)
     role: Literal["admin", "reviewer", "officer", "participant", "public"]
     region_code: str | None = Field(default=None, max_length=12)
-    actor_id: int | None = None
+    actor_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 
 class ActorIn(_In):

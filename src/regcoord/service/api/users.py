@@ -7,13 +7,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from regcoord import agreements as ag
-from regcoord.service.api.deps import CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
 from regcoord.service.api.schemas import ActorIn, UserIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import actors as uc
 from regcoord.service.usecases._context import require
 
-router = APIRouter(prefix="/api", tags=["users and actors"])
+router = APIRouter(prefix="/api", tags=["users and actors"], responses=ERROR_RESPONSES)
 
 
 @router.post("/users", status_code=201, summary="Create a user (admin) / 新建用户")
@@ -55,5 +55,5 @@ def list_actors(ctx: CtxDep, region: str | None = None, kind: str | None = None)
 
 
 @router.get("/actors/{actor_id}", summary="One stakeholder / 主体")
-def get_actor(ctx: CtxDep, actor_id: int) -> dict[str, object]:
+def get_actor(ctx: CtxDep, actor_id: Id) -> dict[str, object]:
     return uc.actor_out(uc.get_actor(ctx, actor_id))

@@ -179,7 +179,7 @@ def alerts(ctx: Ctx, on: date) -> list[ag.Alert]:
 def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
     """Open obligations, alerts, payments due, breaches and credit, for one region or all."""
     if region is not None and ctx.tree.resolve(region, strict=False) is None:
-        raise DataError(f"unknown region {region!r}", column="region")
+        raise NotFound(f"unknown region {region!r}")
     insts = inst_uc.list_instruments(ctx, region=region)
     by_state: dict[str, int] = {}
     for i in insts:

@@ -269,6 +269,10 @@ def _transition(
 def open_consultation(ctx: Ctx, instrument_id: int, *, closes_at: datetime) -> m.Consultation:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "open_consultation", policy_object(ctx, inst), f"instrument {instrument_id}")
+    if closes_at.tzinfo is None:
+        raise DataError(
+            "closes_at has no time zone", column="closes_at", expected="e.g. 2025-04-01T00:00:00+08:00"
+        )
     if closes_at <= ctx.now:
         raise DataError(
             "the consultation window must close in the future", column="closes_at", expected="a later time"

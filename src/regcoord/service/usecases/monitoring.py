@@ -21,6 +21,10 @@ from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
 from regcoord.service.db import models as m
 from regcoord.service.usecases._context import Ctx, clause_domain, load_instrument, policy_object, require
 
+#: bounds that keep values and amounts representable on both backends (BIGINT fen)
+MAX_VALUE = Decimal(10) ** 15
+MAX_FEN = 10**17
+
 
 def _parse_date(value: Any, column: str, row: int | None = None) -> date:
     if isinstance(value, date):
@@ -69,7 +73,19 @@ def report_kpi(
     )
     if existing is not None:
         raise ConflictError(f"clause {row.number} already has a report for the period ending {period_end}")
+    if abs(report.value) > MAX_VALUE:
+        raise DataError(
+            f"value {report.value} is out of range", column="value", expected=f"|value| <= {MAX_VALUE}"
+        )
     ev = ag.evaluate(clause, report)
+    breach = ag.breach_from(clause, ev)
+    orders = ag.payments_for(clause, ev, tuple(p.region_code for p in inst.parties))
+    if any(o.amount_fen > MAX_FEN for o in orders) or (breach is not None and breach.damages_fen > MAX_FEN):
+        raise DataError(
+            "the damages of this shortfall exceed the ledger's range",
+            column="value",
+            expected=f"amounts up to {MAX_FEN} fen",
+        )
     rep = m.KPIReportRow(
         clause_id=row.id,
         period_start=period_start,
@@ -85,7 +101,6 @@ def report_kpi(
     ctx.session.add(rep)
     ctx.session.flush()
     ctx.audit("kpi.report", "kpi_report", rep.id, {"clause": row.id, **ev.to_dict()})
-    breach = ag.breach_from(clause, ev)
     if breach is not None:
         b = m.BreachRow(
             kpi_report_id=rep.id,
@@ -105,7 +120,7 @@ def report_kpi(
             ctx.session.add(cr)
             ctx.session.flush()
             ctx.audit("credit.event", "credit_event", cr.id, ce.to_dict())
-    for po in ag.payments_for(clause, ev, tuple(p.region_code for p in inst.parties)):
+    for po in orders:
         pay = m.Payment(
             instrument_id=inst.id,
             kpi_report_id=rep.id,

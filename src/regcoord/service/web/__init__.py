@@ -3,11 +3,13 @@
 ``mount(app)`` adds the pages (:mod:`.routes`), the static files of this package
 (``/static``: CSS, page JavaScript, vendored htmx 2 with its licence), Plotly's
 ``plotly.min.js`` served from the installed ``plotly`` package (never a CDN) and the
-security middleware of the web paths (:mod:`.security`).
+security middleware of the web paths (:mod:`.security`). The dashboard's disparity
+indicators are computed once per process, in a background thread started here.
 """
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from regcoord.errors import NotFound
+from regcoord.service.web.indicators import china_disparity
 from regcoord.service.web.routes import router
 from regcoord.service.web.security import web_security
 
@@ -48,6 +51,8 @@ def mount(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
     app.middleware("http")(web_security)
+    # compute the dashboard's indicators (cached per process) off the request path
+    threading.Thread(target=china_disparity, name="regcoord-web-warmup", daemon=True).start()
 
 
 __all__ = ["mount", "plotly_js", "router"]

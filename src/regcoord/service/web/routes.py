@@ -36,7 +36,7 @@ from regcoord.service.usecases._context import (
     region_tree,
 )
 from regcoord.service.web import queries
-from regcoord.service.web.i18n import LANG_COOKIE, LANGS, LABELS, bilingual, pick_lang, translator
+from regcoord.service.web.i18n import LABELS, LANG_COOKIE, LANGS, bilingual, pick_lang, translator
 from regcoord.service.web.indicators import china_disparity
 from regcoord.service.web.security import CSRF_FIELD, check_csrf
 
@@ -89,6 +89,17 @@ def region_name(code: str | None, lang: str) -> str:
     return bilingual(r.name_en, r.name_zh, lang)
 
 
+_STATES = {x.value: x for x in ag.State}
+
+
+def _state_label(state: str, lang: str) -> str:
+    """'in_force' -> 'in force' / '生效' (the Chinese labels come from the lifecycle table)."""
+    st = _STATES.get(state)
+    if st is None:
+        return state
+    return bilingual(state.replace("_", " "), ag.STATE_LABELS.get(st, ""), lang)
+
+
 def _fen(amount: int | None) -> str:
     """Integer fen shown as yuan with two decimals (exact, via Decimal)."""
     if amount is None:
@@ -122,9 +133,7 @@ def render(
         error=error,
         rname=lambda c: region_name(c, lang),
         fen=_fen,
-        state_label=lambda s: bilingual(s, ag.STATE_LABELS.get(ag.State(s), s), lang)
-        if s in {x.value for x in ag.State}
-        else s,
+        state_label=lambda s: _state_label(s, lang),
         bi=lambda en, zh: bilingual(en, zh, lang),
         **context,
     )
@@ -252,9 +261,9 @@ def _charts(lang: str, region: str | None) -> dict[str, str]:
         "layout": {
             "title": {"text": _("dash.chart_trend")},
             "xaxis": {"title": {"text": _("dash.year")}},
-            "height": 340,
-            "margin": {"l": 50, "r": 20, "t": 50, "b": 40},
-            "legend": {"orientation": "h", "y": -0.2},
+            "height": 380,
+            "margin": {"l": 50, "r": 20, "t": 50, "b": 60},
+            "legend": {"orientation": "h", "y": -0.28},
         },
     }
     order = sorted(range(len(v.regions)), key=lambda i: -v.gdp_per_capita[i])
@@ -339,10 +348,18 @@ def _instrument_page(
     reportable = [
         c
         for c in out["clauses"]
-        if c["obligation"] and _can(ctx, "report_kpi", ag.PolicyObject(
-            "instrument", state=inst.state, parties=obj.parties,
-            obligors=frozenset({c["obligation"]["obligor"]}), superiors=obj.superiors,
-        ))
+        if c["obligation"]
+        and _can(
+            ctx,
+            "report_kpi",
+            ag.PolicyObject(
+                "instrument",
+                state=inst.state,
+                parties=obj.parties,
+                obligors=frozenset({c["obligation"]["obligor"]}),
+                superiors=obj.superiors,
+            ),
+        )
     ]
     next_actions = set(out["next_actions"])
     can = {
@@ -412,7 +429,11 @@ def open_consultation(request: Request, ctx: WebCtx, instrument_id: int, days: T
 @router.post("/instruments/{instrument_id}/consultation/close")
 def close_consultation(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
     return _inst_action(
-        request, ctx, instrument_id, lambda: inst_uc.close_consultation(ctx, instrument_id), "consultation_closed"
+        request,
+        ctx,
+        instrument_id,
+        lambda: inst_uc.close_consultation(ctx, instrument_id),
+        "consultation_closed",
     )
 
 
@@ -444,9 +465,7 @@ def decide_review(
             raise DataError("a return needs reasons", column="reasons", expected="the reasons for returning")
         return inst_uc.decide_review(ctx, instrument_id, approve=decision == "approve", reasons=reasons)
 
-    return _inst_action(
-        request, ctx, instrument_id, run, "approved" if decision == "approve" else "returned"
-    )
+    return _inst_action(request, ctx, instrument_id, run, "approved" if decision == "approve" else "returned")
 
 
 @router.post("/instruments/{instrument_id}/resubmit")
@@ -552,7 +571,9 @@ def _coalition_values(text: str) -> dict[str, str]:
             continue
         key, sep, val = line.partition(":")
         if not sep or not key.strip() or not val.strip():
-            raise DataError(f"line {i} is not 'coalition: worth'", column="values", row=i, expected="33+34: 300")
+            raise DataError(
+                f"line {i} is not 'coalition: worth'", column="values", row=i, expected="33+34: 300"
+            )
         out[key.strip()] = val.strip()
     return out
 
@@ -587,9 +608,7 @@ def versions(
             diff = inst_uc.diff(ctx, instrument_id, a, b).to_dict()
     except RegcoordError as exc:
         return _error_page(request, ctx, exc)
-    return render(
-        request, ctx, "versions.html", inst=instrument_out(inst), versions=vs, diff=diff, a=a, b=b
-    )
+    return render(request, ctx, "versions.html", inst=instrument_out(inst), versions=vs, diff=diff, a=a, b=b)
 
 
 # -- consultations -----------------------------------------------------------------------------

@@ -7,8 +7,11 @@
 - CSRF, double-submit: a random token lives in the ``regcoord_csrf`` cookie and must come
   back in the form field ``csrf_token`` (or the ``X-CSRF-Token`` header that htmx sends);
   compared in constant time. A mismatch is a 403.
-- The Content-Security-Policy is the service's (``default-src 'self'``, no inline script),
-  set by its middleware on every response; pages keep their JavaScript in static files.
+- Content-Security-Policy of the HTML pages: the service's policy (``default-src 'self'``,
+  ``script-src 'self'``: no inline script, no external source; page JavaScript lives in
+  static files) with one relaxation, ``style-src 'self' 'unsafe-inline'``: Plotly writes
+  its chart styles into the page at run time (a ``<style>`` sheet and ``style``
+  attributes), which a strict ``style-src`` blocks. No external source is allowed.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ from regcoord import agreements as ag
 from regcoord.service import auth as auth_mod
 from regcoord.service.api.auth import SESSION_COOKIE
 
+#: the CSP of the web pages (see the module docstring for the one relaxation)
+WEB_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
 CSRF_COOKIE = "regcoord_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
@@ -71,10 +79,9 @@ async def web_security(request: Request, call_next: Callable[[Request], Awaitabl
     request.state.web_principal = principal
     request.state.web_token = token
     request.state.web_username = username
-    csrf = request.cookies.get(CSRF_COOKIE)
-    fresh = csrf is None or len(csrf) < 32
-    if fresh:
-        csrf = secrets.token_urlsafe(32)
+    cookie = request.cookies.get(CSRF_COOKIE)
+    fresh = cookie is None or len(cookie) < 32
+    csrf = secrets.token_urlsafe(32) if fresh or cookie is None else cookie
     request.state.csrf = csrf
     response = await call_next(request)
     if fresh:
@@ -86,7 +93,9 @@ async def web_security(request: Request, call_next: Callable[[Request], Awaitabl
             secure=request.app.state.settings.cookie_secure,
             path="/",
         )
-    response.headers.setdefault("Cache-Control", "no-store")
+    if response.headers.get("content-type", "").startswith("text/html"):
+        response.headers["Content-Security-Policy"] = WEB_CSP
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

@@ -1,0 +1,314 @@
+"""Load of the coordination service on PostgreSQL: 50 users reporting KPIs and reading dashboards.
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.bench_service_load            # 5 minutes, 50 users
+    .venv/bin/python -m benchmarks.bench_service_load --duration 60
+
+Setup: a fresh database (``regcoord_bench``, dropped and created) on the PostgreSQL server
+of ``--database-url`` (default ``postgresql+psycopg://postgres@127.0.0.1:5432``), migrated
+and loaded with the demo data; the service runs under uvicorn (``--workers``, default 4)
+on a free loopback port in its own process group.
+
+Load, from this second process (asyncio + httpx, loopback only): ``--users`` virtual users
+(default 50), each logged in with its own bearer token as the Anhui officer, in a closed
+loop with a think time drawn uniformly from ``[0, 2 * --think]`` seconds (default mean
+1 s) between requests. Each request is, at random (fixed seed):
+
+- 40 %: a KPI report on clause 2 of the Xin'an River agreement (the Jiekou P value, drawn
+  from 0.7 to 1.3 so that periods are met or not met) for a period not yet reported —
+  judged, and turned into a payment order or a breach with its damages, with the audit
+  events, in one transaction;
+- 30 %: the JSON dashboard of Anhui (``GET /api/dashboard?region=34``);
+- 30 %: the web dashboard of Anhui (``GET /dashboard?region=34``: HTML with the measure
+  indicators).
+
+Recorded: throughput, p50/p99/max latency per kind of request and overall, and errors (any
+status other than the expected one, any transport error). Afterwards the script checks
+that every acknowledged report is in the database and that the audit chain verifies.
+Goal: no error and p99 under 200 ms. The machine is shared; the load average is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+import numpy as np
+import sqlalchemy as sa
+
+from benchmarks._record import record, table
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+DB_NAME = "regcoord_bench"
+SEED = 20251125
+SHARES = (("report_kpi", 0.4), ("api_dashboard", 0.3), ("web_dashboard", 0.3))
+REGION = "34"  # Anhui, the obligor of the Xin'an clause
+USER = "officer-ah"
+MAX_USERS, MAX_DURATION = 500, 3600
+
+
+@dataclass
+class Sample:
+    kind: str
+    seconds: float
+    ok: bool
+
+
+@dataclass
+class Run:
+    samples: list[Sample] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    acknowledged: list[int] = field(default_factory=list)  # ids of the reports answered 201
+
+    def error(self, what: str) -> None:
+        self.errors[what] = self.errors.get(what, 0) + 1
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare_database(server: str) -> str:
+    """Drop and create ``regcoord_bench``, migrate it and load the demo data; return its URL."""
+    from regcoord.service import migrate
+    from regcoord.service.app import create_app
+    from regcoord.service.config import Settings
+    from regcoord.service.demo import load_demo
+
+    admin_url = sa.engine.make_url(server).set(database="postgres")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)'))
+        c.execute(sa.text(f'CREATE DATABASE "{DB_NAME}"'))
+    admin.dispose()
+    url = sa.engine.make_url(server).set(database=DB_NAME).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    app = create_app(Settings(database_url=url, secret_key="bench-" + os.urandom(16).hex()))
+    load_demo(app.state.sessions)
+    app.state.engine.dispose()
+    return url
+
+
+def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "REGCOORD_DATABASE_URL": url,
+        "REGCOORD_SECRET_KEY": "bench-" + os.urandom(16).hex(),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "regcoord.service.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(cmd, env=env, start_new_session=True)
+
+
+def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the service exited with status {proc.returncode}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError("the service did not answer /healthz in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+async def _login(client: httpx.AsyncClient) -> str:
+    r = await client.post("/api/auth/token", json={"username": USER, "password": "regcoord-demo"})
+    r.raise_for_status()
+    return str(r.json()["access_token"])
+
+
+async def run_load(
+    base: str, *, users: int, duration: float, think: float, clause_id: int
+) -> tuple[Run, float]:
+    run = Run()
+    periods = itertools.count()  # a fresh annual period for every report (no duplicate period)
+    kinds = [k for k, _ in SHARES]
+    weights = [w for _, w in SHARES]
+    limits = httpx.Limits(max_connections=users + 10, max_keepalive_connections=users + 10)
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as client:
+        sem = asyncio.Semaphore(4)  # argon2 logins are deliberately slow; do not storm them
+
+        async def login() -> str:
+            async with sem:
+                return await _login(client)
+
+        tokens = await asyncio.gather(*(login() for _ in range(users)))
+        start = time.perf_counter()
+        stop_at = start + duration
+
+        async def user(i: int, token: str) -> None:
+            rng = random.Random(SEED + i)
+            headers = {"Authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient(
+                base_url=base, timeout=30, limits=httpx.Limits(max_connections=1)
+            ) as web:
+                await asyncio.sleep(rng.uniform(0, 2 * think))
+                while time.perf_counter() < stop_at:
+                    kind = rng.choices(kinds, weights)[0]
+                    t0 = time.perf_counter()
+                    try:
+                        if kind == "report_kpi":
+                            n = next(periods)
+                            start_d = date(2013, 1, 1) + timedelta(days=n)
+                            body = {
+                                "period_start": start_d.isoformat(),
+                                "period_end": start_d.isoformat(),
+                                "value": f"{rng.uniform(0.7, 1.3):.3f}",
+                                "evidence": "load benchmark (synthetic value)",
+                            }
+                            r = await client.post(
+                                f"/api/clauses/{clause_id}/reports", json=body, headers=headers
+                            )
+                            ok = r.status_code == 201
+                            if ok:
+                                run.acknowledged.append(int(r.json()["id"]))
+                        elif kind == "api_dashboard":
+                            r = await client.get(f"/api/dashboard?region={REGION}", headers=headers)
+                            ok = r.status_code == 200
+                        else:
+                            r = await web.get(f"/dashboard?region={REGION}&lang=zh")
+                            ok = r.status_code == 200 and "区域差距" in r.text
+                        if not ok:
+                            run.error(f"{kind}: HTTP {r.status_code}")
+                    except httpx.HTTPError as exc:
+                        ok = False
+                        run.error(f"{kind}: {type(exc).__name__}")
+                    run.samples.append(Sample(kind, time.perf_counter() - t0, ok))
+                    await asyncio.sleep(rng.uniform(0, 2 * think))
+
+        await asyncio.gather(*(user(i, t) for i, t in enumerate(tokens)))
+        elapsed = time.perf_counter() - start
+    return run, elapsed
+
+
+def summarize(run: Run, elapsed: float) -> list[dict[str, object]]:
+    rows = []
+    for kind in [k for k, _ in SHARES] + ["all"]:
+        s = [x for x in run.samples if kind in ("all", x.kind)]
+        if not s:
+            continue
+        lat = np.array([x.seconds for x in s]) * 1000
+        rows.append(
+            {
+                "request": kind,
+                "requests": len(s),
+                "throughput (req/s)": f"{len(s) / elapsed:.1f}",
+                "p50 (ms)": f"{np.percentile(lat, 50):.1f}",
+                "p99 (ms)": f"{np.percentile(lat, 99):.1f}",
+                "max (ms)": f"{lat.max():.1f}",
+                "errors": sum(1 for x in s if not x.ok),
+            }
+        )
+    return rows
+
+
+def check_after(url: str, acknowledged: list[int], base: str) -> dict[str, Any]:
+    eng = sa.create_engine(url)
+    with eng.connect() as c:
+        present = {r[0] for r in c.execute(sa.text("SELECT id FROM kpi_report"))}
+    eng.dispose()
+    missing = [i for i in acknowledged if i not in present]
+    chain = httpx.get(f"{base}/api/audit/verify", timeout=300).json()
+    return {
+        "missing_reports": len(missing),
+        "audit_ok": chain.get("ok"),
+        "audit_events": chain.get("n_events"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    ap.add_argument("--duration", type=float, default=300.0, help="seconds of load (default 300)")
+    ap.add_argument("--users", type=int, default=50, help="concurrent virtual users (default 50)")
+    ap.add_argument("--think", type=float, default=1.0, help="mean think time between requests, s")
+    ap.add_argument("--workers", type=int, default=4, help="uvicorn worker processes (default 4)")
+    ap.add_argument("--database-url", default=DEFAULT_SERVER, help="PostgreSQL server URL")
+    args = ap.parse_args(argv)
+    if not (0 < args.duration <= MAX_DURATION) or not (0 < args.users <= MAX_USERS):
+        ap.error(f"duration must be in (0, {MAX_DURATION}] s and users in (0, {MAX_USERS}]")
+    if not args.database_url.startswith("postgresql"):
+        ap.error("the load benchmark runs on PostgreSQL")
+
+    url = prepare_database(args.database_url)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    proc = start_server(url, port, args.workers)
+    try:
+        wait_ready(base, proc)
+        inst = httpx.get(f"{base}/api/instruments", timeout=30).json()
+        xinan = next(i for i in inst if i["template"] == "eco_compensation_water_quality")
+        clause_id = next(c["id"] for c in xinan["clauses"] if c["obligation"])
+        load0 = os.getloadavg()[0]
+        run, elapsed = asyncio.run(
+            run_load(base, users=args.users, duration=args.duration, think=args.think, clause_id=clause_id)
+        )
+        load1 = os.getloadavg()[0]
+        after = check_after(url, run.acknowledged, base)
+    finally:
+        stop_server(proc)
+
+    rows = summarize(run, elapsed)
+    overall = rows[-1]
+    p99 = float(str(overall["p99 (ms)"]))
+    n_err = sum(run.errors.values())
+    verdict = "met" if n_err == 0 and p99 < 200 else "NOT met"
+    md = (
+        "## Coordination service under load (PostgreSQL)\n\n"
+        f"{args.users} virtual users for {elapsed:.0f} s (think time uniform 0-{2 * args.think:g} s), "
+        f"uvicorn with {args.workers} workers, PostgreSQL on loopback, load from a second process "
+        "(asyncio + httpx). Requests: 40 % KPI reports on the Xin'an clause (judged, payment or breach "
+        "and audit events in one transaction), 30 % JSON dashboard, 30 % web dashboard of Anhui.\n\n"
+        + table(rows)
+        + f"\n\nGoal (no error, p99 < 200 ms): **{verdict}**. Errors: {dict(run.errors) or 'none'}. "
+        f"After the run: acknowledged reports missing {after['missing_reports']} of "
+        f"{len(run.acknowledged)}; audit chain ok = {after['audit_ok']} ({after['audit_events']} events). "
+        f"Load average {load0:.1f} before, {load1:.1f} after (shared 2-core machine).\n"
+    )
+    print(md)
+    record("service-load", md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Rights trading API: accounts and holdings, depth, orders, trades, allocation and compliance.
+
+Every state-changing call runs its use case inside :func:`usecases.trading.matching` (the
+matching lock of the database, held until the transaction has committed) and answers
+through :func:`respond`, so the book events, the audit event and the idempotency record
+are one transaction.  Creating POSTs take an ``Idempotency-Key``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, IdemKey, body_hash, respond
+from regcoord.service.usecases import trading as uc
+from regcoord.service.usecases._context import Ctx
+
+router = APIRouter(prefix="/api/trading", tags=["rights trading"], responses=ERROR_RESPONSES)
+
+_FEN = 10**15  # upper bound of amounts and prices (fen)
+_UNITS = 10**12  # upper bound of quantities (units)
+Instrument = Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[A-Za-z0-9_]+:\d{4}$")]
+Region = Annotated[str, Field(min_length=1, max_length=12)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DepositIn(_In):
+    holder: Region
+    amount_fen: int = Field(gt=0, le=_FEN)
+
+
+class OrderIn(_In):
+    holder: Region
+    instrument: Instrument = Field(description="right:vintage, e.g. co2e:2025")
+    side: Literal["buy", "sell"]
+    quantity: int = Field(gt=0, le=_UNITS)
+    kind: Literal["limit", "market"] = "limit"
+    price_fen: int | None = Field(default=None, gt=0, le=_FEN, description="fen per unit (limit orders)")
+    budget_fen: int | None = Field(default=None, gt=0, le=_FEN, description="money limit of a market buy")
+
+
+class ReplaceIn(_In):
+    price_fen: int | None = Field(default=None, gt=0, le=_FEN)
+    quantity: int | None = Field(default=None, gt=0, le=_UNITS)
+
+
+class PhaseIn(_In):
+    instrument: Instrument
+
+
+class BidIn(_In):
+    bidder: Region
+    quantity: int = Field(ge=0, le=_UNITS)
+    price_fen: int = Field(ge=0, le=_FEN)
+
+
+class AllocationIn(_In):
+    instrument: Instrument
+    holders: list[Region] = Field(default_factory=list, max_length=5000)
+    data: list[Annotated[str, Field(max_length=40)]] = Field(
+        default_factory=list, max_length=5000, description="history, population or output per holder"
+    )
+    method: Literal["grandfathering", "benchmarking", "per_capita", "auction"] | None = None
+    cap: int | None = Field(default=None, ge=0, le=_UNITS)
+    benchmark_intensity: str | None = Field(default=None, max_length=40)
+    bids: list[BidIn] = Field(default_factory=list, max_length=5000)
+    reserve_price_fen: int = Field(default=0, ge=0, le=_FEN)
+    rule_set: str | None = Field(default=None, max_length=80)
+    on: date | None = None
+
+
+class ComplianceIn(_In):
+    period: int = Field(ge=1900, le=2200)
+    verified_use: dict[
+        Region, dict[Annotated[str, Field(max_length=20)], Annotated[int, Field(ge=0, le=_UNITS)]]
+    ]
+    credit_penalty: int = Field(default=0, ge=0, le=1000, description="credit points lost per breach")
+    reputation_notice: bool = False
+
+
+def _command(
+    ctx: Ctx, produce: Any, request: Request, body: Any, key: str | None, status: int
+) -> JSONResponse:
+    with uc.matching(ctx):
+        return respond(ctx, produce, status=status, key=key, request_hash=body_hash(request, body))
+
+
+@router.post("/deposits", status_code=201, summary="Deposit money into an account / 资金入账")
+def deposit(ctx: CtxDep, body: DepositIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return _command(ctx, lambda: uc.deposit(ctx, **body.model_dump()), request, body, key, 201)
+
+
+@router.post("/orders", status_code=201, summary="Place an order / 下单")
+def place_order(ctx: CtxDep, body: OrderIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return _command(ctx, lambda: uc.place_order(ctx, **body.model_dump()), request, body, key, 201)
+
+
+@router.post("/orders/{order_id}/cancel", summary="Cancel a resting order / 撤单")
+def cancel_order(ctx: CtxDep, order_id: int, request: Request) -> JSONResponse:
+    return _command(ctx, lambda: uc.cancel_order(ctx, order_id), request, None, None, 200)
+
+
+@router.post("/orders/{order_id}/replace", summary="Replace a resting order / 改单")
+def replace_order(ctx: CtxDep, order_id: int, body: ReplaceIn, request: Request) -> JSONResponse:
+    return _command(
+        ctx, lambda: uc.replace_order(ctx, order_id, **body.model_dump()), request, body, None, 200
+    )
+
+
+@router.post("/call/start", summary="Open a call auction phase / 开始集合竞价")
+def start_call(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
+    return _command(ctx, lambda: uc.start_call(ctx, instrument=body.instrument), request, body, None, 200)
+
+
+@router.post("/call/uncross", summary="Execute the call auction / 集合竞价撮合")
+def uncross(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
+    return _command(ctx, lambda: uc.uncross(ctx, instrument=body.instrument), request, body, None, 200)
+
+
+@router.post("/allocations", status_code=201, summary="Run an initial allocation / 初始分配")
+def allocate(ctx: CtxDep, body: AllocationIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    def produce() -> dict[str, Any]:
+        args = body.model_dump()
+        args["bids"] = [b.model_dump() for b in body.bids]
+        return uc.allocation_out(uc.run_allocation(ctx, **args))
+
+    return _command(ctx, produce, request, body, key, 201)
+
+
+@router.post("/compliance", status_code=201, summary="Settle compliance for a period / 履约清缴")
+def settle(ctx: CtxDep, body: ComplianceIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return _command(
+        ctx, lambda: uc.compliance_out(uc.settle(ctx, **body.model_dump())), request, body, key, 201
+    )
+
+
+@router.get("/accounts", summary="Accounts and holdings / 账户与持有量")
+def accounts(ctx: CtxDep) -> list[dict[str, Any]]:
+    return uc.accounts(ctx)
+
+
+@router.get("/accounts/{holder}", summary="One account with its resting orders / 账户详情")
+def account(ctx: CtxDep, holder: str) -> dict[str, Any]:
+    return uc.account(ctx, holder)
+
+
+@router.get("/accounts/{holder}/orders", summary="Orders of an account / 委托记录")
+def account_orders(
+    ctx: CtxDep, holder: str, limit: Annotated[int, Query(ge=1, le=1000)] = 200
+) -> list[dict[str, Any]]:
+    return uc.orders(ctx, holder, limit=limit)
+
+
+@router.get("/instruments", summary="Instruments issued or traded / 交易品种")
+def instruments(ctx: CtxDep) -> list[str]:
+    return uc.instruments(ctx)
+
+
+@router.get("/depth/{instrument}", summary="Order book depth / 买卖盘")
+def depth(ctx: CtxDep, instrument: str, levels: Annotated[int, Query(ge=1, le=200)] = 10) -> dict[str, Any]:
+    return uc.depth(ctx, instrument, levels=levels)
+
+
+@router.get("/trades", summary="Trade history / 成交记录")
+def trades(
+    ctx: CtxDep,
+    instrument: str | None = None,
+    holder: str | None = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> list[dict[str, Any]]:
+    return uc.trades(ctx, instrument=instrument, holder=holder, after=after, limit=limit)
+
+
+@router.get("/allocations", summary="Allocation runs / 分配记录")
+def allocations(ctx: CtxDep) -> list[dict[str, Any]]:
+    return [uc.allocation_out(r) for r in uc.allocation_runs(ctx)]
+
+
+@router.get("/compliance/{period}", summary="Compliance status of a period / 履约状态")
+def compliance(ctx: CtxDep, period: int) -> dict[str, Any]:
+    return uc.compliance_status(ctx, period)
+
+
+@router.get("/state", summary="Full book state rebuilt from the stored events / 订单簿全状态")
+def state(ctx: CtxDep) -> dict[str, Any]:
+    return uc.book_state(ctx).to_dict()

@@ -1,0 +1,79 @@
+"""Tables of the rights-trading part of the service (on the service's declarative ``Base``).
+
+The order book is event-sourced: ``trading_event`` holds every accepted command of the
+one :class:`regcoord.trading.OrderBook` of the service (deposits, issues, submissions,
+cancels, replaces, call phases, surrenders), numbered by the book's own sequence number
+and written in the transaction that acknowledges the command.  The in-memory book is
+rebuilt from it by :meth:`regcoord.trading.OrderBook.replay`.  The other tables are
+indexes and records that people query: who submitted which order, allocation runs and
+compliance runs with their inputs and results.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from regcoord.service.db.models import Base
+from regcoord.service.db.types import UTCDateTime
+
+
+class TradingEvent(Base):
+    """One event of the order book's log (``payload`` = canonical JSON of ``event.to_dict()``)."""
+
+    __tablename__ = "trading_event"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    type: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TradingOrder(Base):
+    """An accepted order as submitted (its live state is the book's; this row never changes)."""
+
+    __tablename__ = "trading_order"
+    order_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(ForeignKey("trading_event.seq"), unique=True)
+    holder: Mapped[str] = mapped_column(String(40), index=True)
+    instrument: Mapped[str] = mapped_column(String(30))
+    side: Mapped[str] = mapped_column(String(4))
+    kind: Mapped[str] = mapped_column(String(6))
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    price_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    budget_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AllocationRun(Base):
+    """An initial allocation issued into the book (events ``first_seq..last_seq``)."""
+
+    __tablename__ = "trading_allocation_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(30), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    cap: Mapped[int] = mapped_column(BigInteger)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    first_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_seq: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ComplianceRun(Base):
+    """The surrender at the end of ``period``: verified use in, surrenders and breaches out."""
+
+    __tablename__ = "trading_compliance_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, index=True)
+    rights: Mapped[list[str]] = mapped_column(JSON)
+    verified_use: Mapped[dict[str, Any]] = mapped_column(JSON)
+    breach_terms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

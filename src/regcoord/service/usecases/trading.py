@@ -1,0 +1,743 @@
+"""Use cases of rights trading: accounts, orders, allocation runs, compliance.
+
+The service keeps **one** :class:`regcoord.trading.OrderBook` per database (money is one
+balance per holder across all instruments, so the whole book is the unit of
+consistency).  It is event-sourced:
+
+* every accepted command becomes one or more book events, stored in ``trading_event``
+  (sequence number = the book's own, canonical JSON payload) **in the transaction that
+  acknowledges the command**, together with its hash-chained audit event (and the
+  idempotency record, when the caller sent a key);
+* the in-memory book is rebuilt by :meth:`OrderBook.replay` of the stored events on first
+  use and after any failed command, and brought up to date (``events > book.seq``) at the
+  start of every command and read, so a book never holds an unacknowledged event for long
+  and never misses an acknowledged one.
+
+Ordering.  Matching is serialized at two levels.  In the process, a lock per database
+(:func:`matching`) is held from the start of a command until its transaction has
+committed or rolled back.  In the database, the command's transaction first takes the
+trading lock: a transaction-level advisory lock on PostgreSQL
+(``pg_advisory_xact_lock``), the write lock of ``BEGIN IMMEDIATE`` on SQLite.  Under that
+lock the book first applies the events other processes committed, so **several workers
+on PostgreSQL stay exact**: each worker's book catches up from the log before it matches
+(the log's primary key would refuse two commands built on the same sequence number).
+The throughput ceiling is one matching command at a time per database, as in any
+single-book exchange; a deployment that needs more runs a single matching worker.
+
+Authorization (per object, here in the use case; the roles are the service's):
+
+* placing, cancelling or replacing an order: an officer, for the account of their own
+  region only;
+* allocation and compliance runs: an admin, or a reviewer of a region above every
+  holder concerned (the lowest common superior or its ancestors);
+* deposits and call auctions: an admin;
+* reading holdings, depth, trades and runs: anyone (a public registry).
+
+Compliance breaches feed the coordination service's credit record through the
+agreements domain: each shortfall becomes an :class:`regcoord.agreements.BreachEvent`
+with the sanctions of the run's breach terms, and :func:`regcoord.agreements.credit_events_for`
+gives the credit events written to ``credit_event`` (with their audit events).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, event, select, text
+from sqlalchemy.orm import Session
+
+from regcoord import agreements as ag
+from regcoord import trading as tr
+from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
+from regcoord.service.audit import canonical_json
+from regcoord.service.db import models as m
+from regcoord.service.db.trading_models import AllocationRun, ComplianceRun, TradingEvent, TradingOrder
+from regcoord.service.usecases._context import Ctx, is_system
+
+log = logging.getLogger("regcoord.service.security")
+
+#: key of the PostgreSQL transaction-level advisory lock that serializes matching
+PG_TRADING_LOCK = 7_130_413
+
+T = TypeVar("T")
+
+
+# -- the book of one database ------------------------------------------------------------------
+class Exchange:
+    """The in-memory order book of one database and the lock that serializes its commands."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.book: tr.OrderBook | None = None
+        self.committed_seq = 0
+        self.owner: int | None = None
+
+
+_EXCHANGES: weakref.WeakKeyDictionary[Engine, Exchange] = weakref.WeakKeyDictionary()
+_REGISTRY_LOCK = threading.Lock()
+
+
+def exchange(session: Session) -> Exchange:
+    """The exchange of the database ``session`` is bound to (one per engine)."""
+    engine = session.get_bind().engine
+    with _REGISTRY_LOCK:
+        ex = _EXCHANGES.get(engine)
+        if ex is None:
+            ex = _EXCHANGES[engine] = Exchange()
+        return ex
+
+
+def _sync(session: Session, ex: Exchange) -> tr.OrderBook:
+    """Bring the book up to the stored log (replaying it all when there is no book).
+
+    A book holding events of a command of this thread that are not committed yet is
+    returned as it is (the database lock is held: nothing newer can be stored).
+    """
+    if ex.book is not None and ex.book.seq != ex.committed_seq:
+        return ex.book
+    book = ex.book if ex.book is not None else tr.OrderBook()
+    ex.book = None  # until the catch-up succeeded
+    rows = session.execute(
+        select(TradingEvent.seq, TradingEvent.payload)
+        .where(TradingEvent.seq > book.seq)
+        .order_by(TradingEvent.seq)
+    )
+    for seq, payload in rows:
+        ev = tr.event_from_dict(json.loads(payload))
+        if ev.seq != seq:
+            raise DataError(f"stored event {seq} carries seq {ev.seq}", source="trading_event", row=seq)
+        book.apply(ev)
+    ex.book = book
+    ex.committed_seq = book.seq
+    return book
+
+
+def _on_commit(session: Session) -> None:
+    ex = session.info.pop("trading_exchange", None)
+    if ex is not None and ex.book is not None:
+        ex.committed_seq = ex.book.seq
+
+
+def _on_rollback(session: Session) -> None:
+    ex = session.info.pop("trading_exchange", None)
+    if ex is not None and ex.book is not None and ex.book.seq != ex.committed_seq:
+        ex.book = None  # events of the rolled-back command: rebuild from the log
+
+
+@contextmanager
+def matching(ctx: Ctx) -> Iterator[Exchange]:
+    """Hold the matching lock of ``ctx``'s database for a command and its commit.
+
+    Trading commands run inside this block and the caller commits inside it too.  When
+    the block ends with events in the book that were not committed (the command or the
+    commit failed), the book is dropped and rebuilt from the stored log at its next use.
+    """
+    ex = exchange(ctx.session)
+    with ex.lock:
+        outer = ex.owner
+        ex.owner = threading.get_ident()
+        try:
+            yield ex
+        finally:
+            ex.owner = outer
+            if outer is None and ex.book is not None and ex.book.seq != ex.committed_seq:
+                log.info("trading: dropping uncommitted book state at seq %s", ex.book.seq)
+                ex.book = None
+
+
+def _lock_database(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_TRADING_LOCK})
+    # SQLite: the engine begins every transaction with BEGIN IMMEDIATE (one writer at a time)
+
+
+def _command(ctx: Ctx, run: Callable[[tr.OrderBook], T]) -> tuple[T, list[tr.Event]]:
+    """Run ``run`` on the up-to-date book and persist the events it appended."""
+    ex = exchange(ctx.session)
+    if ex.owner != threading.get_ident():
+        raise RuntimeError(
+            "trading commands must run inside `with matching(ctx):` (which the caller commits in)"
+        )
+    _lock_database(ctx.session)
+    book = _sync(ctx.session, ex)
+    s = ctx.session
+    if not s.info.get("trading_listeners"):
+        event.listen(s, "after_commit", _on_commit)
+        event.listen(s, "after_rollback", _on_rollback)
+        s.info["trading_listeners"] = True
+    s.info["trading_exchange"] = ex
+    start = book.seq
+    result = run(book)
+    events = book.events_since(start)
+    for ev in events:
+        data = ev.to_dict()
+        s.add(
+            TradingEvent(
+                seq=ev.seq,
+                type=str(data["type"]),
+                payload=canonical_json(data),
+                user_id=ctx.principal.user_id,
+                at=ctx.now,
+            )
+        )
+    s.flush()
+    return result, events
+
+
+def _read(ctx: Ctx, look: Callable[[tr.OrderBook], T]) -> T:
+    ex = exchange(ctx.session)
+    with ex.lock:
+        return look(_sync(ctx.session, ex))
+
+
+def book_state(ctx: Ctx) -> tr.BookState:
+    """The full state of the service's book (as rebuilt from the stored events)."""
+    return _read(ctx, lambda b: b.state())
+
+
+# -- authorization -----------------------------------------------------------------------------
+def _allowed(ctx: Ctx, action: str, regions: Sequence[str]) -> bool:
+    p = ctx.principal
+    if is_system(ctx):
+        return True
+    if p.anonymous or p.role is ag.Role.PUBLIC:
+        return False
+    if action == "trade":
+        return p.role is ag.Role.OFFICER and p.region is not None and all(r == p.region for r in regions)
+    if action in ("allocate", "settle"):
+        if p.role is ag.Role.ADMIN:
+            return True
+        return (
+            p.role is ag.Role.REVIEWER
+            and p.region is not None
+            and bool(regions)
+            and p.region in ag.superiors_of(ctx.tree, sorted(set(regions)))
+        )
+    if action in ("deposit", "auction"):
+        return p.role is ag.Role.ADMIN
+    return False
+
+
+def _require(ctx: Ctx, action: str, regions: Sequence[str], what: str) -> None:
+    if ctx.principal.user_id is None and not is_system(ctx):
+        raise PermissionDenied("authentication required")
+    if not _allowed(ctx, action, regions):
+        log.warning(
+            "denied user=%s role=%s action=trading.%s object=%s",
+            ctx.principal.user_id,
+            ctx.principal.role,
+            action,
+            what,
+        )
+        raise PermissionDenied(f"{ctx.principal.role.value} may not {action} for {what}")
+
+
+def _holder(ctx: Ctx, holder: str, column: str = "holder") -> str:
+    """The canonical region code of an account holder (accounts are per region)."""
+    code = ctx.tree.resolve(str(holder), strict=False)
+    if code is None:
+        raise DataError(
+            f"{holder!r} is not a region of the region tree", column=column, expected="a region code"
+        )
+    return code
+
+
+def _instrument(value: str, column: str = "instrument") -> tr.Instrument:
+    try:
+        return tr.Instrument.parse(value)
+    except DataError as exc:
+        raise DataError(exc.problem, column=column, expected=exc.expected) from None
+
+
+def _int(value: Any, column: str, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise DataError(f"{column} {value!r} is invalid", column=column, expected=f"an integer >= {minimum}")
+    return value
+
+
+# -- commands ----------------------------------------------------------------------------------
+def deposit(ctx: Ctx, *, holder: str, amount_fen: int) -> dict[str, Any]:
+    """Pay ``amount_fen`` into ``holder``'s account (opening it)."""
+    h = _holder(ctx, holder)
+    _require(ctx, "deposit", [h], f"account {h}")
+    amount = _int(amount_fen, "amount_fen")
+    seq, _ = _command(ctx, lambda b: b.deposit(h, amount))
+    out = {"holder": h, "amount_fen": amount, "seq": seq}
+    ctx.audit("trading.deposit", "trading_account", h, out)
+    return out
+
+
+def place_order(
+    ctx: Ctx,
+    *,
+    holder: str,
+    instrument: str,
+    side: str,
+    quantity: int,
+    kind: str = "limit",
+    price_fen: int | None = None,
+    budget_fen: int | None = None,
+) -> dict[str, Any]:
+    """Submit an order for ``holder`` (an officer's own region) and match it at once.
+
+    A limit order needs ``price_fen``; a market order has none, and a market buy needs
+    ``budget_fen`` (the most it may spend).  The answer holds the order id, the event's
+    sequence number, whether the order rests and the trades it made.
+    """
+    h = _holder(ctx, holder)
+    _require(ctx, "trade", [h], f"account {h}")
+    inst = _instrument(instrument)
+    qty = _int(quantity, "quantity")
+    if side not in ("buy", "sell"):
+        raise DataError(f"side {side!r} is invalid", column="side", expected="buy or sell")
+    if kind == "limit":
+        if price_fen is None:
+            raise DataError("a limit order needs a price", column="price_fen", expected="fen per unit > 0")
+        price: int | None = _int(price_fen, "price_fen")
+        budget = None
+        if budget_fen is not None:
+            raise DataError("a limit order takes no budget", column="budget_fen", expected="null")
+    elif kind == "market":
+        if price_fen is not None:
+            raise DataError("a market order takes no price", column="price_fen", expected="null")
+        price = None
+        budget = None if budget_fen is None else _int(budget_fen, "budget_fen")
+    else:
+        raise DataError(f"order kind {kind!r} is invalid", column="kind", expected="limit or market")
+
+    def run(book: tr.OrderBook) -> tuple[int, int, list[tr.Trade], bool]:
+        n0 = book.trade_count
+        oid = book.submit(h, inst, side, qty, price, budget=budget)
+        return oid, book.seq, book.trades(n0), book.is_resting(oid)
+
+    (oid, seq, trades, resting), _ = _command(ctx, run)
+    ctx.session.add(
+        TradingOrder(
+            order_id=oid,
+            seq=seq,
+            holder=h,
+            instrument=inst.code,
+            side=side,
+            kind=kind,
+            quantity=qty,
+            price_fen=price,
+            budget_fen=budget,
+            user_id=ctx.principal.user_id,
+            at=ctx.now,
+        )
+    )
+    out = {
+        "order_id": oid,
+        "seq": seq,
+        "holder": h,
+        "instrument": inst.code,
+        "side": side,
+        "kind": kind,
+        "quantity": qty,
+        "price_fen": price,
+        "budget_fen": budget,
+        "filled": sum(t.quantity for t in trades),
+        "resting": resting,
+        "trades": [t.to_dict() for t in trades],
+    }
+    ctx.audit("trading.order", "trading_order", oid, {k: v for k, v in out.items() if k != "trades"})
+    return out
+
+
+def _own_order(ctx: Ctx, order_id: int) -> TradingOrder:
+    row = ctx.session.get(TradingOrder, order_id)
+    if row is None:
+        raise NotFound(f"order {order_id} not found")
+    _require(ctx, "trade", [row.holder], f"order {order_id} of {row.holder}")
+    return row
+
+
+def cancel_order(ctx: Ctx, order_id: int) -> dict[str, Any]:
+    """Withdraw a resting order of the officer's own region."""
+    row = _own_order(ctx, order_id)
+    seq, _ = _command(ctx, lambda b: b.cancel(order_id))
+    out = {"order_id": order_id, "seq": seq, "holder": row.holder, "cancelled": True}
+    ctx.audit("trading.cancel", "trading_order", order_id, out)
+    return out
+
+
+def replace_order(
+    ctx: Ctx, order_id: int, *, price_fen: int | None = None, quantity: int | None = None
+) -> dict[str, Any]:
+    """New price and/or open quantity for a resting order (priority rules of the engine)."""
+    row = _own_order(ctx, order_id)
+    if price_fen is None and quantity is None:
+        raise DataError("nothing to change", column="price_fen", expected="a new price_fen or quantity")
+    price = None if price_fen is None else _int(price_fen, "price_fen")
+    qty = None if quantity is None else _int(quantity, "quantity")
+
+    def run(book: tr.OrderBook) -> tuple[int, list[tr.Trade], bool]:
+        n0 = book.trade_count
+        seq = book.replace(order_id, price=price, quantity=qty)
+        return seq, book.trades(n0), book.is_resting(order_id)
+
+    (seq, trades, resting), _ = _command(ctx, run)
+    out = {
+        "order_id": order_id,
+        "seq": seq,
+        "holder": row.holder,
+        "price_fen": price,
+        "quantity": qty,
+        "resting": resting,
+        "trades": [t.to_dict() for t in trades],
+    }
+    ctx.audit("trading.replace", "trading_order", order_id, {k: v for k, v in out.items() if k != "trades"})
+    return out
+
+
+def start_call(ctx: Ctx, *, instrument: str) -> dict[str, Any]:
+    """Open a call (opening auction) phase for an instrument."""
+    _require(ctx, "auction", [], "call auctions")
+    inst = _instrument(instrument)
+    seq, _ = _command(ctx, lambda b: b.start_call(inst))
+    out = {"instrument": inst.code, "seq": seq, "phase": "call"}
+    ctx.audit("trading.call_start", "trading_instrument", inst.code, out)
+    return out
+
+
+def uncross(ctx: Ctx, *, instrument: str) -> dict[str, Any]:
+    """Execute the call auction of an instrument and return to continuous trading."""
+    _require(ctx, "auction", [], "call auctions")
+    inst = _instrument(instrument)
+
+    def run(book: tr.OrderBook) -> tuple[tr.AuctionResult, list[tr.Trade]]:
+        n0 = book.trade_count
+        res = book.uncross(inst)
+        return res, book.trades(n0)
+
+    (res, trades), events = _command(ctx, run)
+    out = {**res.to_dict(), "seq": events[-1].seq, "trades": [t.to_dict() for t in trades]}
+    ctx.audit(
+        "trading.uncross", "trading_instrument", inst.code, {k: v for k, v in out.items() if k != "trades"}
+    )
+    return out
+
+
+def run_allocation(
+    ctx: Ctx,
+    *,
+    instrument: str,
+    holders: Sequence[str] = (),
+    data: Sequence[Any] = (),
+    method: str | None = None,
+    cap: int | None = None,
+    benchmark_intensity: Any = None,
+    bids: Sequence[Mapping[str, Any]] = (),
+    reserve_price_fen: int = 0,
+    rule_set: str | None = None,
+    on: date | None = None,
+) -> AllocationRun:
+    """Allocate an instrument's cap and issue the units into the holders' accounts.
+
+    Either explicit parameters (``method``, ``cap`` and, as the method needs,
+    ``benchmark_intensity`` or ``bids`` with ``reserve_price_fen``) or a dated rule set
+    (``rule_set`` valid ``on`` a date, through :func:`regcoord.trading.allocate_by_rule`).
+    ``data`` is the per-holder history, population or output.  Auction payments are
+    recorded in the run (collected outside the book, which holds no treasury account).
+    """
+    inst = _instrument(instrument)
+    hs = [_holder(ctx, h, "holders") for h in holders]
+    parsed_bids = []
+    for i, b in enumerate(bids):
+        try:
+            parsed_bids.append(
+                tr.Bid(_holder(ctx, str(b["bidder"]), "bids"), int(b["quantity"]), int(b["price_fen"]))
+            )
+        except (KeyError, TypeError, ValueError):
+            raise DataError(
+                f"bid {i} is malformed", row=i, column="bids", expected="{bidder, quantity, price_fen}"
+            ) from None
+    regions = hs + [b.bidder for b in parsed_bids]
+    _require(ctx, "allocate", regions, f"allocation of {inst.code} to {', '.join(sorted(set(regions)))}")
+    if rule_set is not None:
+        from regcoord.rules import load_rule_set
+
+        snapshot = load_rule_set(rule_set).at(on or ctx.now.date())
+        alloc = tr.allocate_by_rule(snapshot, inst, hs, list(data), bids=parsed_bids)
+    else:
+        if method not in tr.METHODS:
+            raise DataError(f"method {method!r} is unknown", column="method", expected=", ".join(tr.METHODS))
+        c = _int(cap, "cap", minimum=0)
+        if method == "grandfathering":
+            alloc = tr.grandfathering(inst, c, hs, list(data))
+        elif method == "per_capita":
+            alloc = tr.per_capita(inst, c, hs, list(data))
+        elif method == "benchmarking":
+            if benchmark_intensity is None:
+                raise DataError("benchmarking needs a benchmark intensity", column="benchmark_intensity")
+            alloc = tr.benchmarking(inst, c, hs, list(data), benchmark_intensity)
+        else:
+            alloc = tr.auction(
+                inst, c, parsed_bids, reserve_price=_int(reserve_price_fen, "reserve_price_fen", minimum=0)
+            )
+    seqs, _ = _command(ctx, lambda b: b.issue_allocation(alloc))
+    run = AllocationRun(
+        instrument=inst.code,
+        method=alloc.method,
+        cap=alloc.cap,
+        inputs={
+            "holders": hs,
+            "data": [str(d) for d in data],
+            "benchmark_intensity": None if benchmark_intensity is None else str(benchmark_intensity),
+            "bids": [{"bidder": b.bidder, "quantity": b.quantity, "price_fen": b.price} for b in parsed_bids],
+            "reserve_price_fen": reserve_price_fen,
+            "rule_set": rule_set,
+            "on": None if on is None else on.isoformat(),
+        },
+        result=alloc.to_dict(),
+        first_seq=seqs[0] if seqs else None,
+        last_seq=seqs[-1] if seqs else None,
+        user_id=ctx.principal.user_id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(run)
+    ctx.session.flush()
+    ctx.audit("trading.allocate", "trading_allocation_run", run.id, alloc.to_dict())
+    return run
+
+
+def settle(
+    ctx: Ctx,
+    *,
+    period: int,
+    verified_use: Mapping[str, Mapping[str, int]],
+    credit_penalty: int = 0,
+    reputation_notice: bool = False,
+) -> ComplianceRun:
+    """Surrender at the end of ``period``; shortfalls become breaches and credit events.
+
+    ``verified_use[region][right] = units used`` in the period.  Surrender is done by
+    :func:`regcoord.trading.settle_compliance` (vintages ``<= period``, oldest first,
+    unreserved units only).  Each shortfall is a breach of the trading scheme's surrender
+    obligation with the sanctions of the breach terms given to the run
+    (``credit_penalty`` points, ``reputation_notice``), stated by the authority that
+    runs compliance; the credit events go to the coordination service's credit record.
+    A (period, right) pair is settled once.
+    """
+    p = _int(period, "period", minimum=1900)
+    if not verified_use:
+        raise DataError("verified use is empty", column="verified_use", expected="{region: {right: units}}")
+    uses: dict[str, dict[str, int]] = {}
+    for holder, by_right in verified_use.items():
+        h = _holder(ctx, holder, "verified_use")
+        if not isinstance(by_right, Mapping) or not by_right:
+            raise DataError(f"verified use of {h} is empty", column=f"verified_use.{h}")
+        uses[h] = {}
+        for right, units in by_right.items():
+            try:
+                r = tr.RightType.parse(right)
+            except DataError as exc:
+                raise DataError(exc.problem, column=f"verified_use.{h}", expected=exc.expected) from None
+            uses[h][r.value] = _int(units, f"verified_use.{h}.{r.value}", minimum=0)
+    terms = ag.BreachTerms(
+        credit_penalty=_int(credit_penalty, "credit_penalty", minimum=0),
+        reputation_notice=bool(reputation_notice),
+    )
+    _require(ctx, "settle", sorted(uses), f"compliance of {', '.join(sorted(uses))} for {p}")
+    rights = sorted({r for u in uses.values() for r in u})
+    done = ctx.session.scalars(select(ComplianceRun).where(ComplianceRun.period == p))
+    again = sorted({r for run in done for r in run.rights} & set(rights))
+    if again:
+        raise ConflictError(f"period {p} is already settled for {', '.join(again)}")
+    result, _ = _command(ctx, lambda b: tr.settle_compliance(b, p, uses))
+    run = ComplianceRun(
+        period=p,
+        rights=rights,
+        verified_use=uses,
+        breach_terms={"credit_penalty": terms.credit_penalty, "reputation_notice": terms.reputation_notice},
+        result=result.to_dict(),
+        user_id=ctx.principal.user_id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(run)
+    ctx.session.flush()
+    ctx.audit("trading.settle", "trading_compliance_run", run.id, result.to_dict())
+    period_end = date(p, 12, 31)
+    for b in result.breaches:
+        breach = ag.BreachEvent(
+            clause=f"surrender of {b.right.value} rights",
+            obligor=tr.region_of(b.holder),
+            period_end=period_end,
+            shortfall=Decimal(b.shortfall),
+            sanctions=ag.sanctions_for(terms, Decimal(b.shortfall)),
+        )
+        ctx.audit("trading.breach", "trading_compliance_run", run.id, {**b.to_dict(), **breach.to_dict()})
+        for ce in ag.credit_events_for(breach, ctx.now, ref=f"trading-compliance:{run.id}"):
+            cr = m.CreditEventRow(subject=ce.subject, delta=ce.delta, reason=ce.reason, ref=ce.ref, at=ce.at)
+            ctx.session.add(cr)
+            ctx.session.flush()
+            ctx.audit("credit.event", "credit_event", cr.id, ce.to_dict())
+    return run
+
+
+# -- reads -------------------------------------------------------------------------------------
+def accounts(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every account: money (fen) and rights (units), totals and reserved parts."""
+    return [a.to_dict() for a in book_state(ctx).accounts]
+
+
+def account(ctx: Ctx, holder: str) -> dict[str, Any]:
+    """One account with its resting orders."""
+    h = _holder(ctx, holder)
+    st = book_state(ctx)
+    acct = next((a for a in st.accounts if a.holder == h), None)
+    if acct is None:
+        raise NotFound(f"region {h} has no trading account")
+    return {**acct.to_dict(), "orders": [o.to_dict() for o in st.orders if o.holder == h]}
+
+
+def depth(ctx: Ctx, instrument: str, *, levels: int = 10) -> dict[str, Any]:
+    """Aggregated price levels (price, units, orders) of both sides, best first."""
+    inst = _instrument(instrument)
+    n = _int(levels, "levels")
+    st = book_state(ctx)
+    sides: dict[str, dict[int, list[int]]] = {"buy": {}, "sell": {}}
+    for o in st.orders:
+        if o.instrument == inst.code:
+            lv = sides[o.side].setdefault(o.price, [0, 0])
+            lv[0] += o.quantity
+            lv[1] += 1
+
+    def rows(side: str) -> list[dict[str, int]]:
+        prices = sorted(sides[side], reverse=side == "buy")[:n]
+        return [{"price_fen": p, "quantity": sides[side][p][0], "orders": sides[side][p][1]} for p in prices]
+
+    bids, asks = rows("buy"), rows("sell")
+    return {
+        "instrument": inst.code,
+        "bids": bids,
+        "asks": asks,
+        "best_bid_fen": bids[0]["price_fen"] if bids else None,
+        "best_ask_fen": asks[0]["price_fen"] if asks else None,
+        "last_price_fen": st.last_prices.get(inst.code),
+        "call_phase": inst.code in st.call_phase,
+    }
+
+
+def instruments(ctx: Ctx) -> list[str]:
+    """Codes of the instruments that have been issued or traded."""
+    st = book_state(ctx)
+    codes = {c for a in st.accounts for c in a.rights} | {o.instrument for o in st.orders}
+    return sorted(codes | set(st.last_prices) | set(st.retired))
+
+
+def trades(
+    ctx: Ctx, *, instrument: str | None = None, holder: str | None = None, after: int = 0, limit: int = 200
+) -> list[dict[str, Any]]:
+    """Trades (public), oldest first from trade id ``after + 1``, optionally filtered."""
+    code = None if instrument is None else _instrument(instrument).code
+    h = None if holder is None else _holder(ctx, holder)
+    start = _int(after, "after", minimum=0)
+    cap = _int(limit, "limit")
+    found = _read(ctx, lambda b: b.trades(min(start, b.trade_count)))
+    out = [
+        t.to_dict()
+        for t in found
+        if (code is None or t.instrument.code == code) and (h is None or h in (t.buyer, t.seller))
+    ]
+    return out[:cap]
+
+
+def orders(ctx: Ctx, holder: str, *, limit: int = 200) -> list[dict[str, Any]]:
+    """Orders submitted for ``holder``, newest first, with their open quantity if resting."""
+    h = _holder(ctx, holder)
+    rows = list(
+        ctx.session.scalars(
+            select(TradingOrder)
+            .where(TradingOrder.holder == h)
+            .order_by(TradingOrder.order_id.desc())
+            .limit(limit)
+        )
+    )
+    open_qty = {o.order_id: o.quantity for o in book_state(ctx).orders if o.holder == h}
+    return [
+        {**order_out(r), "open_quantity": open_qty.get(r.order_id, 0), "resting": r.order_id in open_qty}
+        for r in rows
+    ]
+
+
+def order_out(r: TradingOrder) -> dict[str, Any]:
+    return {
+        "order_id": r.order_id,
+        "seq": r.seq,
+        "holder": r.holder,
+        "instrument": r.instrument,
+        "side": r.side,
+        "kind": r.kind,
+        "quantity": r.quantity,
+        "price_fen": r.price_fen,
+        "budget_fen": r.budget_fen,
+        "at": r.at.isoformat(),
+    }
+
+
+def allocation_out(r: AllocationRun) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "instrument": r.instrument,
+        "method": r.method,
+        "cap": r.cap,
+        "inputs": r.inputs,
+        "result": r.result,
+        "first_seq": r.first_seq,
+        "last_seq": r.last_seq,
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+def compliance_out(r: ComplianceRun) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "period": r.period,
+        "rights": r.rights,
+        "verified_use": r.verified_use,
+        "breach_terms": r.breach_terms,
+        "result": r.result,
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+def allocation_runs(ctx: Ctx) -> list[AllocationRun]:
+    return list(ctx.session.scalars(select(AllocationRun).order_by(AllocationRun.id.desc()).limit(500)))
+
+
+def compliance_runs(ctx: Ctx, period: int | None = None) -> list[ComplianceRun]:
+    q = select(ComplianceRun).order_by(ComplianceRun.id.desc())
+    if period is not None:
+        q = q.where(ComplianceRun.period == period)
+    return list(ctx.session.scalars(q.limit(500)))
+
+
+def compliance_status(ctx: Ctx, period: int) -> dict[str, Any]:
+    """Per holder and right: units eligible for surrender in ``period`` and the settled outcome."""
+    p = _int(period, "period", minimum=1900)
+    st = book_state(ctx)
+    eligible: dict[str, dict[str, int]] = {}
+    for a in st.accounts:
+        for code, units in a.rights.items():
+            inst = tr.Instrument.parse(code)
+            if inst.vintage <= p:
+                avail = units - a.rights_reserved.get(code, 0)
+                row = eligible.setdefault(a.holder, {})
+                row[inst.right.value] = row.get(inst.right.value, 0) + avail
+    runs = compliance_runs(ctx, p)
+    return {
+        "period": p,
+        "eligible": eligible,
+        "settled_rights": sorted({r for run in runs for r in run.rights}),
+        "breaches": [b for run in runs for b in run.result.get("breaches", [])],
+        "runs": [compliance_out(r) for r in runs],
+    }

@@ -1,0 +1,316 @@
+"""The web UI without a browser (in-process ASGI client): security, labels, pages, actions.
+
+- anonymous state-changing requests get 401 before anything else; a form without the
+  CSRF token (or with a wrong one) gets 403 and changes nothing;
+- the Content-Security-Policy of the pages allows no external source and no inline script;
+- every label the templates use exists in English and Chinese, and every page renders in
+  both languages;
+- actions go through the use cases: a KPI report from the web form gives the same
+  judgement, breach and payment as the JSON API, and a refused action is shown with its
+  reason and the right status.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from regcoord.service import migrate
+from regcoord.service.app import create_app
+from regcoord.service.config import Settings
+from regcoord.service.demo import DEMO_PASSWORD, load_demo
+from regcoord.service.web.i18n import LABELS
+from regcoord.service.web.security import CSRF_COOKIE
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "regcoord" / "service" / "web" / "templates"
+
+PAGES = [
+    "/dashboard",
+    "/dashboard?region=34",
+    "/login",
+    "/instruments",
+    "/instruments?state=in_force",
+    "/instruments/1",
+    "/instruments/2",
+    "/instruments/1/versions",
+    "/consultations",
+    "/consultations/1",
+    "/breaches",
+    "/credit/34",
+    "/disputes",
+    "/evaluations",
+]
+
+
+SECRET = "web-test-secret-0123456789"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the demo data, loaded once (argon2 hashing is slow by design)."""
+    path = tmp_path_factory.mktemp("webdb") / "demo.sqlite3"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    app = create_app(Settings(database_url=url, secret_key=SECRET))
+    load_demo(app.state.sessions)
+    app.state.engine.dispose()
+    return path
+
+
+@pytest.fixture()
+def client(demo_db: Path, tmp_path: Path) -> Iterator[TestClient]:
+    """A client of a fresh copy of the demo database."""
+    dst = tmp_path / "t.sqlite3"
+    dst.write_bytes(demo_db.read_bytes())
+    app = create_app(Settings(database_url=f"sqlite:///{dst}", secret_key=SECRET))
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        yield c
+    app.state.engine.dispose()
+
+
+def csrf(c: TestClient) -> str:
+    if c.cookies.get(CSRF_COOKIE) is None:
+        c.get("/login")
+    token = c.cookies.get(CSRF_COOKIE)
+    assert token
+    return str(token)
+
+
+def login(c: TestClient, username: str) -> None:
+    r = c.post(
+        "/login",
+        data={"username": username, "password": DEMO_PASSWORD, "csrf_token": csrf(c)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/dashboard?done=login"
+
+
+# -- security ----------------------------------------------------------------------------------
+def test_anonymous_posts_are_401_before_csrf_or_validation(client: TestClient) -> None:
+    for path in (
+        "/instruments/1/sign",
+        "/instruments/1/reports",
+        "/instruments/999/disputes",
+        "/disputes/1/decision",
+        "/submissions/1/answer",
+        "/logout",
+    ):
+        r = client.post(path, data={"junk": "x"})
+        assert r.status_code == 401, path
+    assert client.get("/api/instruments/1").status_code == 200  # reading is public
+
+
+def test_csrf_token_is_required_and_checked(client: TestClient) -> None:
+    login(client, "officer-ah")
+    form = {
+        "clause_id": "2",
+        "period_start": "2012-01-01",
+        "period_end": "2012-12-31",
+        "value": "0.9",
+        "evidence": "monitoring",
+    }
+    assert client.post("/instruments/1/reports", data=form).status_code == 403
+    assert client.post("/instruments/1/reports", data={**form, "csrf_token": "x" * 43}).status_code == 403
+    assert client.get("/api/instruments/1/reports").json() == []  # nothing was written
+    r = client.post(
+        "/instruments/1/reports", data={**form, "csrf_token": csrf(client)}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    # the header htmx sends works as well as the form field
+    r = client.post(
+        "/instruments/1/reports",
+        data={**form, "period_start": "2013-01-01", "period_end": "2013-12-31"},
+        headers={"X-CSRF-Token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert len(client.get("/api/instruments/1/reports").json()) == 2
+
+
+def test_login_with_wrong_password_is_401_and_audited(client: TestClient) -> None:
+    r = client.post("/login", data={"username": "officer-ah", "password": "nope", "csrf_token": csrf(client)})
+    assert r.status_code == 401
+    assert "Wrong user name or password" in r.text
+    assert client.get("/api/audit/verify").json()["ok"] is True
+
+
+def test_csp_forbids_external_sources_and_inline_script(client: TestClient) -> None:
+    r = client.get("/dashboard")
+    csp = dict(
+        part.strip().split(" ", 1) for part in r.headers["content-security-policy"].split(";") if part.strip()
+    )
+    assert csp["default-src"] == "'self'"
+    assert csp["script-src"] == "'self'"
+    assert "http" not in r.headers["content-security-policy"]
+    # no inline script and no external resource in any page
+    for path in PAGES:
+        html = client.get(path).text
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), path
+        assert not re.search(r"""(src|href)=["']https?://""", html), path
+        assert " on" + "click=" not in html
+
+
+def test_assets_are_served_from_the_package(client: TestClient) -> None:
+    htmx = client.get("/static/vendor/htmx.min.js")
+    assert htmx.status_code == 200 and "htmx" in htmx.text[:2000]
+    assert client.get("/static/vendor/LICENSE-htmx.md").status_code == 200
+    plotly = client.get("/static/vendor/plotly.min.js")
+    assert plotly.status_code == 200 and len(plotly.content) > 1_000_000
+    assert client.get("/static/app.js").status_code == 200
+
+
+def test_logout_revokes_the_session(client: TestClient) -> None:
+    login(client, "officer-ah")
+    assert "officer-ah" in client.get("/dashboard").text
+    r = client.post("/logout", data={"csrf_token": csrf(client)}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "officer-ah" not in client.get("/dashboard").text
+
+
+# -- labels and pages --------------------------------------------------------------------------
+def test_every_template_label_exists_in_both_languages() -> None:
+    used: set[str] = set()
+    prefixes: set[str] = set()
+    for tpl in TEMPLATES.glob("*.html"):
+        text = tpl.read_text(encoding="utf-8")
+        used |= set(re.findall(r"""_\(\s*["']([a-z_.]+)["']\s*\)""", text))
+        prefixes |= set(re.findall(r"""_\(\s*["']([a-z_]+\.)["']\s*~""", text))
+    missing = sorted(k for k in used if k not in LABELS)
+    assert not missing
+    for key, (en, zh) in LABELS.items():
+        assert en.strip() and zh.strip(), key
+        assert re.search(r"[\u4e00-\u9fff]", zh) or key == "nav.language", key
+    # dynamic keys: every value of each enumeration shown through a prefix has its label
+    from regcoord import agreements as ag
+
+    expected = {
+        "kind.": [k.value for k in ag.InstrumentKind],
+        "actor.": [k.value for k in ag.ActorKind],
+        "outcome.": ["met", "not_met", "in_progress", "exempt"],
+        "dis.": ["open", "decided"],
+        "plate.": ["east", "central", "west", "northeast"],
+        "role.": [r.value for r in ag.Role],
+        "payment.": ["compensation", "liquidated_damages"],
+    }
+    assert prefixes <= set(expected)
+    for prefix, values in expected.items():
+        for v in values:
+            assert f"{prefix}{v}" in LABELS, f"{prefix}{v}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_page_renders_in_both_languages(client: TestClient, lang: str) -> None:
+    login(client, "reviewer-cn")
+    for path in PAGES:
+        sep = "&" if "?" in path else "?"
+        r = client.get(f"{path}{sep}lang={lang}")
+        assert r.status_code == 200, (path, r.text[:300])
+        nav = "仪表板" if lang == "zh" else "Dashboard"
+        assert nav in r.text, path
+    # the cookie keeps the language
+    assert ("仪表板" in client.get("/instruments").text) == (lang == "zh")
+
+
+def test_dashboard_shows_the_measure_indicators(client: TestClient) -> None:
+    from regcoord.data import load
+    from regcoord.measure.inequality import gini
+
+    panel = load("china")
+    x = panel.matrix("gdp_per_capita")
+    w = panel.matrix("population", years=x.years, regions=x.regions)
+    expected = gini(x, weights=w).values[-1]
+    html = client.get("/dashboard?lang=en").text
+    shown = float(re.search(r'id="kpi-gini">([0-9.]+)<', html).group(1))  # type: ignore[union-attr]
+    assert shown == pytest.approx(expected, abs=5e-5)
+    assert 'data-plot="' in html
+
+
+# -- actions through the use cases -------------------------------------------------------------
+def test_kpi_report_from_the_form_gives_breach_and_payment(client: TestClient) -> None:
+    login(client, "officer-ah")
+    token = csrf(client)
+    # Xin'an round 1: P <= 1 met -> Zhejiang pays Anhui 100 million yuan; P > 1 -> breach
+    for start, end, p in (("2012-01-01", "2012-12-31", "0.9"), ("2013-01-01", "2013-12-31", "1.1")):
+        r = client.post(
+            "/instruments/1/reports",
+            data={
+                "csrf_token": token,
+                "clause_id": "2",
+                "period_start": start,
+                "period_end": end,
+                "value": p,
+                "evidence": "Jiekou monitoring",
+            },
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    reports = client.get("/api/instruments/1/reports").json()
+    assert [x["outcome"] for x in reports] == ["met", "not_met"]
+    payments = client.get("/api/payments?instrument_id=1").json()
+    comp = [p for p in payments if p["kind"] == "compensation"]
+    assert [(p["payer"], p["payee"], p["amount_fen"]) for p in comp] == [("33", "34", 10_000_000_000)]
+    breaches = client.get("/api/breaches?instrument_id=1").json()
+    assert [b["period_end"] for b in breaches] == ["2013-12-31"]
+    page = client.get("/instruments/1?lang=en").text
+    assert "100,000,000.00" in page  # the payment in yuan, from integer fen
+    assert "not met" in page
+
+
+def test_refused_actions_are_shown_with_reason_and_status(client: TestClient) -> None:
+    login(client, "officer-zj")
+    token = csrf(client)
+    # Zhejiang is not the obligor of the Xin'an clause: 403, nothing written
+    r = client.post(
+        "/instruments/1/reports",
+        data={
+            "csrf_token": token,
+            "clause_id": "2",
+            "period_start": "2012-01-01",
+            "period_end": "2012-12-31",
+            "value": "1",
+            "evidence": "x",
+        },
+    )
+    assert r.status_code == 403
+    assert 'id="error-text"' in r.text and "may not report_kpi" in r.text
+    # a bad date is a 422 naming the field
+    r = client.post(
+        "/instruments/1/reports",
+        data={"csrf_token": token, "clause_id": "2", "period_start": "soon", "period_end": "x", "value": "1"},
+    )
+    assert r.status_code == 422 and "period_start" in r.text
+    # signing an instrument in force is a lifecycle conflict or a refusal, never a 500
+    r = client.post("/instruments/1/sign", data={"csrf_token": token})
+    assert r.status_code in (403, 409)
+    # unknown objects are 404 pages
+    assert client.get("/instruments/999").status_code == 404
+    assert client.get("/negotiations/999").status_code == 404
+    assert (
+        client.post("/disputes/999/decision", data={"csrf_token": token, "decision": "x"}).status_code == 404
+    )
+    assert client.get("/api/audit/verify").json()["ok"] is True
+
+
+def test_return_with_reasons_requires_reasons(client: TestClient) -> None:
+    login(client, "reviewer-cn")
+    token = csrf(client)
+    r = client.post("/instruments/2/review/decision", data={"csrf_token": token, "decision": "return"})
+    assert r.status_code == 422 and "reasons" in r.text
+    r = client.post(
+        "/instruments/2/review/decision",
+        data={"csrf_token": token, "decision": "return", "reasons": "No breach terms."},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    inst: dict[str, Any] = client.get("/api/instruments/2").json()
+    assert inst["state"] == "returned"
