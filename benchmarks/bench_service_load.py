@@ -40,9 +40,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -104,7 +106,7 @@ def prepare_database(server: str) -> str:
     return url
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "REGCOORD_DATABASE_URL": url,
@@ -126,7 +128,8 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
     ]
-    return subprocess.Popen(cmd, env=env, start_new_session=True)
+    with log.open("wb") as out:  # the server's own log (errors with their tracebacks)
+        return subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout: float = 90) -> None:
@@ -271,10 +274,13 @@ def main(argv: list[str] | None = None) -> None:
     if not args.database_url.startswith("postgresql"):
         ap.error("the load benchmark runs on PostgreSQL")
 
+    # SIGTERM ends the run through ``finally`` (the server's process group is stopped)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     url = prepare_database(args.database_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    proc = start_server(url, port, args.workers)
+    log = Path(tempfile.mkdtemp(prefix="regcoord-load-")) / "server.log"
+    proc = start_server(url, port, args.workers, log)
     try:
         wait_ready(base, proc)
         inst = httpx.get(f"{base}/api/instruments", timeout=30).json()
@@ -307,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
         f"Load average {load0:.1f} before, {load1:.1f} after (shared 2-core machine).\n"
     )
     print(md)
+    if n_err:
+        print(f"server log: {log}")
     record("service-load", md)
 
 

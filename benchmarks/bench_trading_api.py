@@ -218,6 +218,7 @@ def main() -> None:
         t0 = time.perf_counter()
         o_lat, o_err, o_n = asyncio.run(drive(base, traders, args.duration, orders=True))
         wall = time.perf_counter() - t0
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         check = check_book(base, len(province_codes()))
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -253,7 +254,9 @@ def main() -> None:
         f"order p99 / healthz p99: {np.percentile(o, 99) / np.percentile(h, 99):.1f}x. "
         f"After the run: {check['trades']:,} trades, {check['events']:,} book events; rights and money "
         f"conserved: {'yes' if check['conserved'] else 'NO'}; negative balances: {check['negative']}; "
-        f"audit chain verified: {'yes' if check['audit_ok'] else 'NO'}."
+        f"audit chain verified: {'yes' if check['audit_ok'] else 'NO'}. "
+        f"Load average during the run (1/5/15 min, machine shared with other work): {load}; the load "
+        "driver, the server and PostgreSQL share the same cores, so latency here is mostly queueing for CPU."
     )
     print(md)
     record("trading-api", md)

@@ -385,6 +385,12 @@ def test_policy_matrix_hand_cases() -> None:
     assert can(pub, "view", inst)
     assert can(Principal(7, Role.ADMIN), "manage_users", PolicyObject("user"))
     assert not can(zj, "manage_users", PolicyObject("user"))
+    consult = PolicyObject("instrument", state="consultation", parties=inst.parties, owner_region="33")
+    assert can(zj, "answer", consult) and not can(Principal(9, Role.OFFICER, "34"), "answer", consult)
+    pay = PolicyObject("payment", state="due", parties=frozenset({"34"}))
+    assert can(Principal(9, Role.OFFICER, "34"), "confirm_payment", pay) and not can(
+        zj, "confirm_payment", pay
+    )
     ev = Principal(8, Role.PARTICIPANT, "11", "evaluator", 8)
     assert can(ev, "evaluate", in_force) and not can(ev, "order_revision", in_force)
 
@@ -427,3 +433,37 @@ def test_policy_never_grants_outsiders(role: Role, region: str | None, action: s
         else:
             assert role is Role.OFFICER and region in {"33", "34"}
     assert not can(Principal(None, role, region), action, obj)
+
+
+@given(
+    st.sampled_from(["加强", "推进", "促进", "完善", "strengthen", "promote", "improve"]),
+    st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lo"), max_codepoint=0x9FFF), max_size=20),
+    st.integers(min_value=1, max_value=10**6),
+    st.sampled_from(["%", "亿元", "km", "个", "days"]),
+)
+def test_lint_vague_verb_fails_until_quantified(verb: str, filler: str, n: int, unit: str) -> None:
+    """A vague verb alone is rejected; the same text with a number and unit is accepted."""
+    text = f"The parties {verb} {filler}" if verb.isascii() else f"双方{verb}{filler}"
+    assert lint([Clause("1", text)])  # vague, no target
+    assert lint([Clause("1", f"{text} {n}{unit}")]) == ()
+
+
+@given(st.lists(st.sampled_from(["met", "not_met"]), min_size=1, max_size=10))
+def test_credit_record_counts_each_breach(outcomes: list[str]) -> None:
+    """One credit event per missed period; score = 100 - penalty * misses (hand fold)."""
+    clause = Clause("1", "P<=1", obligation=_ob(), breach=TERMS)
+    events = []
+    for k, o in enumerate(outcomes):
+        value = Decimal("0.9") if o == "met" else Decimal("1.3")
+        ev = evaluate(
+            clause,
+            KPIReport(
+                "1", date(2025 + k, 1, 1), date(2025 + k, 12, 31), value, datetime(2040, 1, 1, tzinfo=UTC)
+            ),
+        )
+        b = breach_from(clause, ev)
+        if b is not None:
+            events.extend(credit_events_for(b, T_REP))
+    misses = outcomes.count("not_met")
+    rec = credit_record("34", events)
+    assert rec.score == 100 - 10 * misses and rec.breaches == misses

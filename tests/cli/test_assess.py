@@ -92,6 +92,16 @@ def test_json_numbers_match_independent_calculations(chinese_json, china_panel):
     assert np.allclose(np.add(tt["between"], tt["within"]), tt["total"], rtol=1e-12)
 
 
+def test_unwritable_output_is_a_user_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    res = _run(
+        "mexico", "--out", str(blocker / "r.html"), "--permutations", "0", "--bootstrap", "0", "--no-map"
+    )
+    assert res.exit_code == 2
+    assert "cannot write" in " ".join(res.output.split()) and "Traceback" not in res.output
+
+
 def test_bad_language_is_a_user_error(tmp_path):
     res = _run("--out", str(tmp_path / "r.html"), "--lang", "fr")
     assert res.exit_code == 2
@@ -163,3 +173,10 @@ def test_error_text_with_brackets_is_shown_verbatim(monkeypatch, tmp_path):
     res = _run(str(path), "--catalog", "china-full", "--out", str(tmp_path / "r.html"))
     assert res.exit_code == 2
     assert "pip install regcoord[maps]" in " ".join(res.output.split())
+
+
+def test_cli_languages_are_the_report_languages():
+    from regcoord.cli import assess as cli_assess
+    from regcoord.report import LANGS
+
+    assert set(cli_assess.LANGS) == set(LANGS)

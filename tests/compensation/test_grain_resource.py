@@ -26,11 +26,24 @@ def test_grain_by_hand():
     st.lists(st.integers(min_value=-(10**6), max_value=10**6), min_size=2, max_size=20), st.integers(0, 10**4)
 )
 def test_grain_balances(flows, rate_cents):
-    if any(f < 0 for f in flows) or not any(f > 0 for f in flows):
-        r = grain_outflow_compensation(
-            {f"r{i}": f for i, f in enumerate(flows)}, rate_per_tonne=Decimal(rate_cents) / 100
-        )
-        assert sum(r.net) == 0
+    rate = Decimal(rate_cents) / 100
+    regions = {f"r{i}": f for i, f in enumerate(flows)}
+    out_t = sum(f for f in flows if f > 0)
+    in_t = -sum(f for f in flows if f < 0)
+    if out_t > 0 and in_t == 0:
+        with pytest.raises(DataError, match="no net importer"):
+            grain_outflow_compensation(regions, rate_per_tonne=rate)
+        return
+    r = grain_outflow_compensation(regions, rate_per_tonne=rate)
+    assert sum(r.net) == 0
+    # the model by hand: exporters receive rate * q, importers pay the total in proportion to
+    # their inflow; each to within one fen of its exact share, with the right sign
+    total = (rate * out_t).quantize(Decimal("0.01"))
+    assert r.total == total
+    for f, net in zip(flows, r.net, strict=True):
+        exact = rate * f if f > 0 else (total * f / in_t if f < 0 else Decimal(0))
+        assert abs(net - exact) < Decimal("0.01")
+        assert (net >= 0) if f > 0 else (net <= 0)
 
 
 def test_resource_gap_by_hand():

@@ -259,3 +259,13 @@ def test_tripartite_example_by_hand() -> None:
     assert c2.ess and [c.label for c in g2.corners().ess] == ["(protect, compensate, supervise)"]
     tr2 = g2.trajectory(0.3, 0.3, 0.5, t=200)
     assert tr2.x[-1] > 0.99 and tr2.y[-1] > 0.99 and tr2.z[-1] > 0.99
+
+
+def test_non_numeric_inputs_raise_data_errors() -> None:
+    # every parameter goes through one parser: a regcoord error naming it, never a bare ValueError
+    with pytest.raises(DataError, match=r"parameter Bu='x' is not a number"):
+        BasinCompensationGame(Bu="x", C=1, Bd=1, L=1, P=1)
+    with pytest.raises(DataError, match="starting shares x0"):
+        EXAMPLE.trajectory("a", 0.5)
+    with pytest.raises(DataError, match=r"parameter t='z' is not a number"):
+        EXAMPLE.trajectory(0.5, 0.5, t="z")

@@ -268,3 +268,13 @@ def test_n_region_minimal_instrument_by_brute_force(
     assert not _all_cooperate_unique_strict(pg, **{**kw, key: x - eps})
     assert verify(pg, "strict_nash", **{instrument: x + eps}).holds
     assert not verify(pg, "strict_nash", **{instrument: x - eps}).holds
+
+
+def test_non_numeric_parameters_raise_data_errors() -> None:
+    g = prisoners_dilemma(3, 0, 5, 1)
+    with pytest.raises(DataError, match=r"delta='x' is not a number"):
+        analyse(g, delta="x")
+    with pytest.raises(DataError, match=r"epsilon='x' is not a number"):
+        analyse(g, epsilon="x")
+    with pytest.raises(DataError, match=r"weight penalty='x' is not a number"):
+        analyse(g, weights={"penalty": "x"})

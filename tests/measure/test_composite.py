@@ -264,3 +264,11 @@ def test_missing_cell_is_an_error():
     x[2, 1] = np.nan
     with pytest.raises(DataError, match="x1"):
         composite_index(x, spec_of(3))
+
+
+def test_spec_typos_are_errors_not_silently_ignored():
+    with pytest.raises(DataError, match=r"unknown field\(s\) weigthing") as exc:
+        CompositeSpec.from_dict({"indicators": ["a"], "weigthing": "equal"}, source="spec.yaml")
+    assert exc.value.source == "spec.yaml" and "weighting" in exc.value.expected
+    with pytest.raises(DataError, match=r"indicator 'a': unknown field\(s\) directon"):
+        CompositeSpec.from_dict({"indicators": [{"name": "a", "directon": "-"}]})

@@ -151,6 +151,21 @@ def test_default_rules_are_sourced_and_unverified(china_panel):
     # coordination_degree is not in the china panel: those rules are skipped, visibly
     assert len(r.skipped) == 2 and all("coordination_degree" in s for s in r.skipped)
     assert r.years[0] == 2015 and r.levels.shape == (9, 31)
+    # the income rule by hand on the last year: GDP per capita over the population-weighted
+    # national mean, yellow < 0.75, orange < 0.6, red < 0.5 (the bundled default bands)
+    year = r.years[-1]
+    gdp = china_panel.wide("gdp_per_capita")[year].reindex(list(r.regions)).to_numpy(float)
+    pop = china_panel.wide("population")[year].reindex(list(r.regions)).to_numpy(float)
+    ratio = gdp / (np.sum(gdp * pop) / np.sum(pop))
+    expected = {
+        (reg, sum(int(q < bound) for bound in (0.75, 0.6, 0.5)))
+        for reg, q in zip(r.regions, ratio.tolist(), strict=True)
+        if q < 0.75
+    }
+    got = {
+        (f.region, f.level) for f in r.firings if f.rule == "income_relative_to_national" and f.year == year
+    }
+    assert got == expected and expected  # some provinces are below 0.75 of the mean
     with pytest.raises(DataError):
         early_warning(china_panel, rs, strict=True)
 

@@ -119,3 +119,17 @@ def test_choropleth_from_feature_collection_and_shapely():
         )
     with pytest.raises(DataError, match="no geometries"):
         charts.choropleth({}, {})
+
+
+def test_figure_svg_of_a_pyplot_figure_releases_it():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.bar(["东部", "西部"], [2.0, 1.0])
+    num = fig.number
+    svg = charts.figure_svg(fig)
+    assert svg.startswith("<svg") and ">东部<" in svg
+    assert not plt.fignum_exists(num)

@@ -288,3 +288,81 @@ def test_dashboard(world: Any) -> None:
     assert w.get("/api/dashboard?region=99").status_code == 404
     assert w.get(f"/api/instruments/{inst['id']}/schedule").json()["core_end"] == "2028-03-01"
     _ = timedelta
+
+
+def test_measurements_through_the_compensation_engine(world: Any) -> None:
+    """The Xin'an P index is computed by regcoord.compensation.p_index from reported concentrations.
+
+    Hand computation: P = k0 * sum k_i C_i / C_i0 = 0.85 * (0.5 * 2/2.5 + 0.5 * 0.05/0.04)
+    = 0.85 * (0.4 + 0.625) = 0.87125 <= 1: met, so Zhejiang pays Anhui.
+    """
+    w = world
+    clause = {
+        **w.xinan_clause,
+        "assessment": {
+            "engine": "xinan_p_index",
+            "weights": {"CODMn": "0.5", "TP": "0.5"},
+            "baselines": {"CODMn": "2.5", "TP": "0.04"},
+            "k0": "0.85",
+        },
+    }
+    bad = {**clause, "assessment": {**clause["assessment"], "baselines": {"CODMn": "0", "TP": "0.04"}}}
+    r = w.post(
+        "off-33",
+        "/api/instruments",
+        {"kind": "agreement", "title": "t", "parties": ["33", "34"], "clauses": [bad]},
+    )
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][:4] == ["body", "clauses", "0", "assessment"]
+    inst = w.to_state("in_force", clauses=[{"number": "1", "text": "300 million yuan a year"}, clause])
+    cid = inst["clauses"][1]["id"]
+    period = {"period_start": "2024-01-01", "period_end": "2024-12-31", "evidence": "Jiekou 2024"}
+    r = w.post("off-34", f"/api/clauses/{cid}/reports", {**period, "value": "0.9"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "measurements"]
+    r = w.post(
+        "off-34", f"/api/clauses/{cid}/reports", {**period, "measurements": {"CODMn": "2", "TP": "0.05"}}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["value"] == "0.87125" and r.json()["outcome"] == "met"
+    assert r.json()["measurements"]["result"]["ratios"] == {"CODMn": "0.8", "TP": "1.25"}
+    pay = w.get(f"/api/payments?instrument_id={inst['id']}").json()
+    assert [(p["payer"], p["payee"], p["amount_fen"]) for p in pay] == [("33", "34", 10_000_000_000)]
+    assert pay[0]["trace"]["assessment"]["result"]["p"] == "0.87125"
+    # CSV with measurement columns: 0.85 * (0.5 * 3/2.5 + 0.5 * 0.06/0.04) = 0.85 * 1.35 = 1.1475 > 1: not met
+    csv_text = (
+        f"clause_id,period_start,period_end,value,evidence,m:CODMn,m:TP\n"
+        f"{cid},2025-01-01,2025-12-31,,Jiekou 2025,3,0.06\n"
+    )
+    w.clock.advance(days=365)
+    r = w.post(
+        "off-34",
+        f"/api/instruments/{inst['id']}/reports.csv",
+        files={"file": ("r.csv", csv_text, "text/csv")},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["imported"][0]["value"] == "1.1475" and r.json()["imported"][0]["outcome"] == "not_met"
+
+
+def test_templates_api(world: Any) -> None:
+    w = world
+    keys = [t["key"] for t in w.get("/api/templates").json()]
+    assert "energy_supply_price_linkage" in keys
+    body = {
+        "template": "eco_compensation_water_quality",
+        "params": {
+            "upstream": "34",
+            "downstream": "33",
+            "section": "Jiekou",
+            "amount_fen": 10_000_000_000,
+            "first_deadline": "2024-12-31",
+            "evidence": "monitoring",
+        },
+    }
+    r = w.post("off-34", "/api/instruments/from-template", body)
+    assert r.status_code == 201, r.text
+    inst = r.json()
+    assert inst["template"] == "eco_compensation_water_quality" and inst["proposer_region"] == "34"
+    assert inst["clauses"][0]["compensation"]["payer"] == "33"
+    assert w.post("off-11", "/api/instruments/from-template", body).status_code == 403
+    bad = {**body, "params": {**body["params"], "upstream": "99"}}
+    r = w.post("off-34", "/api/instruments/from-template", bad)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "params", "upstream"]

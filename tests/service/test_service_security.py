@@ -20,6 +20,14 @@ def _head(w: Any) -> int:
         return audit.checkpoint(s)["seq"]
 
 
+def _events(w: Any) -> tuple[int, int]:
+    """(state-change events, authorization-denial events) in the audit log."""
+    with w.session() as s:
+        denied = s.scalar(sa.select(sa.func.count()).where(m.AuditEvent.action == "authz.denied")) or 0
+        total = s.scalar(sa.select(sa.func.count()).select_from(m.AuditEvent)) or 0
+    return total - denied, denied
+
+
 def test_anonymous_gets_401_before_validation_or_lookup(world: Any) -> None:
     w = world
     spec = w.client.get("/openapi.json").json()
@@ -89,12 +97,15 @@ class Matrix:
         for user in w.users:
             if user in allowed:
                 continue
-            before = _head(w)
+            changes, denials = _events(w)
             r = w.client.request(
                 method, path, json=body, headers={**w.h(user), **kw.get("headers", {})}, files=kw.get("files")
             )
             assert r.status_code in (403, 404), (user, method, path, r.status_code, r.text)
-            assert _head(w) == before, (user, path)
+            # nothing changed; a 403 is itself audited (a 404 hides the object and logs nothing else)
+            assert _events(w) in ((changes, denials + 1), (changes, denials)), (user, path)
+            if r.status_code == 403:
+                assert _events(w) == (changes, denials + 1), (user, path)
             self.checked += 1
         r = w.client.request(
             method, path, json=body, headers={**w.h(actor), **kw.get("headers", {})}, files=kw.get("files")
@@ -150,7 +161,7 @@ def test_authorization_matrix(world: Any) -> None:
     cons = mx.check(
         "POST",
         f"/api/instruments/{iid}/consultation",
-        parties,
+        {"off-33"},
         "off-33",
         {"closes_at": (w.clock.now + timedelta(days=5)).isoformat()},
     )
@@ -161,11 +172,13 @@ def test_authorization_matrix(world: Any) -> None:
         "ent-33",
         {"text": "c"},
     )
-    mx.check("POST", f"/api/submissions/{sub['id']}/answer", parties, "off-34", {"text": "a"})
+    mx.check(
+        "POST", f"/api/submissions/{sub['id']}/answer", {"off-33"}, "off-33", {"text": "a"}
+    )  # proposer only
     for user in ("ngo-34", "res-34"):
         s2 = w.post(user, f"/api/consultations/{cons['id']}/submissions", {"text": "c"}).json()
         w.post("off-33", f"/api/submissions/{s2['id']}/answer", {"text": "a"})
-    mx.check("POST", f"/api/instruments/{iid}/consultation/close", parties, "off-33")
+    mx.check("POST", f"/api/instruments/{iid}/consultation/close", {"off-33"}, "off-33")
     mx.check("POST", f"/api/instruments/{iid}/sign", parties, "off-33")
     mx.check(
         "POST", f"/api/instruments/{iid}/sign", parties, "off-34"
@@ -181,6 +194,8 @@ def test_authorization_matrix(world: Any) -> None:
         "off-34",
         {"period_start": "2024-01-01", "period_end": "2024-12-31", "value": "0.9", "evidence": "e"},
     )
+    pid = w.get(f"/api/payments?instrument_id={iid}").json()[0]["id"]  # 2024 met: Zhejiang pays Anhui
+    mx.check("POST", f"/api/payments/{pid}/confirm", {"off-34"}, "off-34")  # the payee confirms
     csv_text = f"clause_id,period_start,period_end,value,evidence\n{cid},2023-01-01,2023-12-31,0.8,e\n"
     mx.check(
         "POST",

@@ -7,9 +7,15 @@ keeps is compared with an independent :meth:`OrderBook.replay` of the stored eve
 from __future__ import annotations
 
 import json
+import threading
+import warnings
 from typing import Any
 
 import sqlalchemy as sa
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # starlette: "install httpx2" deprecation notice
+    from fastapi.testclient import TestClient
 
 from regcoord import trading as tr
 from regcoord.service import audit
@@ -88,6 +94,13 @@ def test_order_matching_settles_rights_and_money(world: Any) -> None:
     assert sum(a["money_fen"] for a in accts.values()) == 2_000_000
     assert sum(a["rights"][CO2] for a in accts.values()) == 1000
 
+    # replace: same price, smaller open quantity 60 -> 25 keeps the order and frees 35 units
+    r = w.post("off-34", f"/api/trading/orders/{sell['order_id']}/replace", {"quantity": 25})
+    assert r.status_code == 200 and r.json()["resting"] is True, r.text
+    assert w.get(f"/api/trading/depth/{CO2}").json()["asks"] == [
+        {"price_fen": 5000, "quantity": 25, "orders": 1}
+    ]
+    assert w.get("/api/trading/accounts/34").json()["rights_reserved"] == {CO2: 25}
     r = w.post("off-34", f"/api/trading/orders/{sell['order_id']}/cancel")
     assert r.status_code == 200, r.text
     assert w.get(f"/api/trading/depth/{CO2}").json()["asks"] == []
@@ -108,6 +121,7 @@ def test_order_matching_settles_rights_and_money(world: Any) -> None:
         "trading.allocate",
         "trading.order",
         "trading.order",
+        "trading.replace",
         "trading.cancel",
     ]
 
@@ -139,18 +153,20 @@ def test_officer_trades_only_for_own_region(world: Any) -> None:
     assert w.post("off-33", f"/api/trading/orders/{oid}/cancel").status_code == 403
     assert w.post("off-33", f"/api/trading/orders/{oid}/replace", {"price_fen": 1}).status_code == 403
     assert w.post("off-34", "/api/trading/orders/999999/cancel").status_code == 404
-    with w.session() as s:  # the refused calls wrote nothing: one event and one audit event more
+    with w.session() as s:  # the refused calls changed nothing: one book event more
         assert s.scalar(sa.select(sa.func.count()).select_from(TradingEvent)) == n0 + 1
-        assert audit.checkpoint(s)["seq"] == head0 + 1
+        new = list(s.scalars(sa.select(m.AuditEvent.action).where(m.AuditEvent.seq > head0)))
+    # the service audits each of the 10 denials (in its own transaction) and the one order
+    assert sorted(new) == ["authz.denied"] * 10 + ["trading.order"]
     # bad input is a 422 naming the field, never a 500
     r = w.post("off-34", "/api/trading/orders", {**order, "instrument": "co2e"})
     assert r.status_code == 422
     r = w.post("off-34", "/api/trading/orders", {**order, "quantity": 10_000})
     assert r.status_code == 409  # 250 units held: the sell cannot be covered
     r = w.post("off-34", "/api/trading/orders", {**order, "holder": "zz"})
-    assert r.status_code == 422  # not a region of the tree
+    assert r.status_code == 403  # an officer trades for no other account, known or not
     r = w.post("admin", "/api/trading/deposits", {"holder": "zz", "amount_fen": 5})
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "holder"]
+    assert r.status_code == 404  # no such region, so no such account
 
 
 def test_idempotency_key_replays_and_rejects_other_body(world: Any) -> None:
@@ -253,3 +269,156 @@ def test_book_rebuilt_after_restart_and_after_failed_commit(world: Any) -> None:
     # the first application catches up with the event the other one committed
     after = w.get("/api/trading/state").json()
     assert after["seq"] == before["seq"] + 1 and after == _stored_book(w).state().to_dict()
+
+
+def test_two_workers_on_one_database_stay_exact(world: Any) -> None:
+    """Two applications (two workers, each with its own in-memory book) on one database.
+
+    Each command first catches up with the log under the database's trading lock
+    (PostgreSQL advisory lock / SQLite BEGIN IMMEDIATE), so orders sent concurrently to
+    both workers interleave into one gap-free log, and both books equal its replay.
+    """
+    w = world
+    _setup(w)
+    app2 = create_app(Settings(database_url=w.url, secret_key="s" * 32), clock=w.clock)
+    errors: list[str] = []
+    try:
+        with TestClient(app2) as c2:
+
+            def burst(client: Any, user: str, holder: str, side: str) -> None:
+                for k in range(15):
+                    body = {
+                        "holder": holder,
+                        "instrument": CO2,
+                        "side": side,
+                        "quantity": 1 + k % 4,
+                        "price_fen": 4990 + k,
+                    }
+                    r = client.post("/api/trading/orders", json=body, headers=w.h(user))
+                    if r.status_code != 201:
+                        errors.append(r.text)
+
+            threads = [
+                threading.Thread(target=burst, args=(w.client, "off-33", "33", "buy")),
+                threading.Thread(target=burst, args=(c2, "off-34", "34", "sell")),
+                threading.Thread(target=burst, args=(c2, "off-33", "33", "sell")),
+                threading.Thread(target=burst, args=(w.client, "off-34", "34", "buy")),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert errors == []
+            reference = _stored_book(w).state().to_dict()
+            assert reference["seq"] == 4 + 60  # 2 deposits, 2 issues, 60 orders
+            assert reference["trade_count"] > 0
+            assert w.get("/api/trading/state").json() == reference
+            assert c2.get("/api/trading/state").json() == reference
+    finally:
+        app2.state.engine.dispose()
+
+
+def test_allocation_methods_issue_hand_computed_units(world: Any) -> None:
+    w = world
+    # benchmarking: demand 100 * 0.5 = 50 and 300 * 0.5 = 150, total 200 <= cap 1000: issued as is
+    r = w.post(
+        "rev-cn",
+        "/api/trading/allocations",
+        {
+            "instrument": "energy:2025",
+            "method": "benchmarking",
+            "cap": 1000,
+            "holders": ["33", "34"],
+            "data": ["100", "300"],
+            "benchmark_intensity": "0.5",
+        },
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["result"]["units"] == [50, 150] and r.json()["result"]["unallocated"] == 800
+    # auction, reserve 4500 fen: 34's bid at 4000 is rejected; 33 gets its 60 units at its own
+    # price 5000 (the lowest accepted bid), pays 60 * 5000 = 300,000 fen; 40 units stay unallocated
+    r = w.post(
+        "admin",
+        "/api/trading/allocations",
+        {
+            "instrument": "water:2025",
+            "method": "auction",
+            "cap": 100,
+            "bids": [
+                {"bidder": "33", "quantity": 60, "price_fen": 5000},
+                {"bidder": "34", "quantity": 60, "price_fen": 4000},
+            ],
+            "reserve_price_fen": 4500,
+        },
+    )
+    assert r.status_code == 201, r.text
+    res = r.json()["result"]
+    assert (res["holders"], res["units"], res["clearing_price_fen"], res["payments_fen"]) == (
+        ["33", "34"],
+        [60, 0],
+        5000,
+        [300_000, 0],
+    )
+    accts = {a["holder"]: a["rights"] for a in w.get("/api/trading/accounts").json()}
+    assert accts == {"33": {"energy:2025": 50, "water:2025": 60}, "34": {"energy:2025": 150}}
+    runs = w.get("/api/trading/allocations").json()
+    assert [(x["method"], x["first_seq"], x["last_seq"]) for x in runs] == [
+        ("auction", 3, 3),
+        ("benchmarking", 1, 2),
+    ]
+    r = w.post(
+        "rev-cn",
+        "/api/trading/allocations",
+        {"instrument": "cod:2025", "method": "benchmarking", "cap": 5, "holders": ["33"], "data": ["1"]},
+    )
+    assert r.status_code == 422  # benchmarking without an intensity
+
+
+def test_event_log_is_append_only(world: Any) -> None:
+    w = world
+    _setup(w)
+    with w.session() as s:
+        for stmt in (
+            "UPDATE trading_event SET payload = '{}' WHERE seq = 1",
+            "DELETE FROM trading_event WHERE seq = 1",
+        ):
+            try:
+                s.execute(sa.text(stmt))
+                s.commit()
+            except sa.exc.DBAPIError as exc:
+                s.rollback()
+                assert "append-only" in str(exc)
+            else:
+                raise AssertionError(f"{stmt} was not refused")
+    assert w.get("/api/trading/state").json() == _stored_book(w).state().to_dict()
+
+
+def test_call_auction_uncrosses_at_one_price(world: Any) -> None:
+    w = world
+    _setup(w)
+    assert w.post("off-33", "/api/trading/call/start", {"instrument": CO2}).status_code == 403
+    assert w.post("admin", "/api/trading/call/start", {"instrument": CO2}).status_code == 200
+    sell = {"holder": "34", "instrument": CO2, "side": "sell", "quantity": 10, "price_fen": 5000}
+    buy = {"holder": "33", "instrument": CO2, "side": "buy", "quantity": 10, "price_fen": 5200}
+    assert w.post("off-34", "/api/trading/orders", sell).json()["trades"] == []
+    assert w.post("off-33", "/api/trading/orders", buy).json()["trades"] == []  # no matching in a call
+    market = {
+        "holder": "33",
+        "instrument": CO2,
+        "side": "buy",
+        "kind": "market",
+        "quantity": 1,
+        "budget_fen": 9000,
+    }
+    assert w.post("off-33", "/api/trading/orders", market).status_code == 409
+    assert w.get(f"/api/trading/depth/{CO2}").json()["call_phase"] is True
+    r = w.post("admin", "/api/trading/call/uncross", {"instrument": CO2})
+    assert r.status_code == 200, r.text
+    out = r.json()
+    # D(p) = S(p) = 10 at both order prices 5000 and 5200 (volume 10, imbalance 0, no surplus,
+    # no reference price): the lower median of {5000, 5200} is 5000
+    assert (out["price_fen"], out["volume"], out["rule"]) == (5000, 10, "lower median")
+    assert [(t["price_fen"], t["quantity"]) for t in out["trades"]] == [(5000, 10)]
+    accts = {a["holder"]: a for a in w.get("/api/trading/accounts").json()}
+    assert accts["33"]["money_fen"] == 1_000_000 - 50_000 and accts["33"]["money_reserved_fen"] == 0
+    assert w.get("/api/trading/state").json() == _stored_book(w).state().to_dict()

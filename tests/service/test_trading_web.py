@@ -75,7 +75,7 @@ def test_pages_render_in_english_and_chinese(world: Any) -> None:
     assert re.search(r'<table id="asks">.*?50\.00</td><td class="num">6</td>', book, re.S)
     assert '<b id="last-price">50.00</b>' in book
     assert "碳排放权 2025" in w.client.get("/trading?lang=zh").text
-    assert w.client.get("/trading/accounts/zz").status_code == 422
+    assert w.client.get("/trading/accounts/zz").status_code == 404
     assert w.client.get("/trading/book/nonsense").status_code == 422
 
 

@@ -60,9 +60,14 @@ def test_largest_remainder_sums_exactly_and_respects_quota(total: int, ws: list)
     units = largest_remainder(total, ws)
     assert units.sum() == total
     s = sum(Fraction(w) for w in ws)
+    up, down = [], []
     for u, w in zip(units.tolist(), ws, strict=True):
         q = total * Fraction(w) / s
         assert q - 1 < u < q + 1  # floor(q) or ceil(q)
+        (up if u > q // 1 else down).append(q - q // 1)
+    # Hamilton's rule itself: the extra units went to the largest fractional parts
+    if up and down:
+        assert min(up) >= max(down)
 
 
 @pytest.mark.parametrize(

@@ -116,6 +116,13 @@ def test_gst_sums_to_pool_and_respects_floor(data, pool_fen, rel_pct):
     assert r.total == pool
     assert all(f >= Decimal("0.75") for f in r.columns["relativity_floored"])
     assert all(a >= 0 for a in r.amounts)
+    # the CGC formula written out: G_s = pop_s max(rel_s, 0.75) pool / sum_j pop_j max(rel_j, 0.75),
+    # each grant within one cent of its exact share (largest remainder keeps the pool exact)
+    floored = [max(x, Decimal("0.75")) for x in rel]
+    assert list(r.columns["relativity_floored"]) == floored
+    weight = [p * f for p, f in zip(pop, floored, strict=True)]
+    for a, w in zip(r.amounts, weight, strict=True):
+        assert abs(a - pool * w / sum(weight)) < Decimal("0.01")
 
 
 @given(regions_data())
@@ -128,6 +135,15 @@ def test_partial_rate_one_equals_full_and_balances(data):
     assert all(abs(a - b) <= Decimal("0.01") for a, b in zip(full.amounts, part.amounts, strict=True))
     half = partial_equalization(regions, pop, cap, rate="0.63")
     assert half.total == 0
+    # A_i = rate * T_i: each within rounding (one cent for each side) of 0.63 times the full transfer
+    assert all(
+        abs(h - Decimal("0.63") * f) < Decimal("0.02")
+        for h, f in zip(half.amounts, full.amounts, strict=True)
+    )
+    # the defining property of full equalization: after it every region has the average per capita
+    mean = sum(cap, Decimal(0)) / sum(pop)
+    for k, p, t in zip(cap, pop, full.amounts, strict=True):
+        assert abs((k + t) - p * mean) < Decimal("0.01")
 
 
 @given(regions_data())

@@ -226,7 +226,7 @@ def test_main_loop(browser: Any, live_server: str, api: Any) -> None:
     cn.page.fill("#review-form textarea[name=reasons]", "Compliant.")
     cn.click("#approve")
     assert cn.state() == "in_force"
-    assert cn.text("#review-decision") == "approved"
+    assert cn.page.locator("#review-decision").get_attribute("data-decision") == "approved"
     cn.shot("instrument_review")
     # return with reasons: the demo tax-sharing agreement states no breach terms
     cn.goto("/instruments/2")

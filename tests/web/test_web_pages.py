@@ -201,6 +201,10 @@ def test_every_template_label_exists_in_both_languages() -> None:
         "plate.": ["east", "central", "west", "northeast"],
         "role.": [r.value for r in ag.Role],
         "payment.": ["compensation", "liquidated_damages"],
+        "alert.": ["expiring", "evaluation_due", "revision_overdue"],
+        "action.": [a.value for a in ag.Action],
+        "severity.": [v.value for v in ag.Severity],
+        "decision.": ["approved", "returned"],
     }
     assert prefixes <= set(expected)
     for prefix, values in expected.items():
@@ -233,6 +237,10 @@ def test_dashboard_shows_the_measure_indicators(client: TestClient) -> None:
     shown = float(re.search(r'id="kpi-gini">([0-9.]+)<', html).group(1))  # type: ignore[union-attr]
     assert shown == pytest.approx(expected, abs=5e-5)
     assert 'data-plot="' in html
+    # the translated unit label is the unit the bundled panel states
+    from regcoord.service.web.indicators import china_disparity
+
+    assert china_disparity().unit == LABELS["dash.unit"][0]
 
 
 # -- actions through the use cases -------------------------------------------------------------
@@ -314,3 +322,38 @@ def test_return_with_reasons_requires_reasons(client: TestClient) -> None:
     assert r.status_code == 303
     inst: dict[str, Any] = client.get("/api/instruments/2").json()
     assert inst["state"] == "returned"
+
+
+def test_forms_are_shown_only_to_those_the_policy_allows(client: TestClient) -> None:
+    # anonymous: the public record is readable, no action form is offered
+    page = client.get("/instruments/1?lang=en").text
+    assert 'id="kpi-form"' not in page and 'id="dispute-form"' not in page
+    assert "Log in" in page
+    # the obligor's officer may report and raise a dispute, not review
+    login(client, "officer-ah")
+    page = client.get("/instruments/1?lang=en").text
+    assert 'id="kpi-form"' in page and 'id="dispute-form"' in page
+    assert 'id="review-form"' not in page
+    # the reviewer of the common superior may decide the pending review of instrument 2
+    client.cookies.clear()
+    login(client, "reviewer-cn")
+    assert 'id="review-form"' in client.get("/instruments/2").text
+    assert 'id="kpi-form"' not in client.get("/instruments/1").text
+
+
+def test_negotiation_values_from_the_form(client: TestClient) -> None:
+    login(client, "officer-zj")
+    token = csrf(client)
+    r = client.post("/instruments/1/negotiations", data={"csrf_token": token, "values": "33 100\n34: 50"})
+    assert r.status_code == 422 and "line 1" in r.text
+    r = client.post("/instruments/1/negotiations", data={"csrf_token": token, "values": "33: 100\n34: 50"})
+    assert r.status_code == 422  # the coalition 33+34 is missing: the use case says so
+    r = client.post(
+        "/instruments/1/negotiations",
+        data={"csrf_token": token, "values": "33: 100\n34: 50\n33+34: 300"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"].startswith("/negotiations/")
+    page = client.get(r.headers["location"] + "&lang=en").text
+    # two-player Shapley value by hand: 100 + (300 - 150) / 2 = 175, 50 + 75 = 125
+    assert "175.00" in page and "125.00" in page

@@ -79,6 +79,7 @@ from regcoord.agreements._monitoring import (
 )
 from regcoord.agreements._policy import ANONYMOUS, PolicyObject, Principal, can
 from regcoord.agreements._review import FAIR_COMPETITION_RULES, Finding, Severity, blocking, review
+from regcoord.agreements._templates import TEMPLATES, Template, TemplateParam, instantiate
 
 __all__ = [
     "ADJUSTMENT_YEARS_DEFAULT",
@@ -91,6 +92,7 @@ __all__ = [
     "OPERATIVE_STATES",
     "REVISION_MONTHS_DEFAULT",
     "STATE_LABELS",
+    "TEMPLATES",
     "TRANSITIONS",
     "VAGUE_EN",
     "VAGUE_ZH",
@@ -125,6 +127,8 @@ __all__ = [
     "Schedule",
     "Severity",
     "State",
+    "Template",
+    "TemplateParam",
     "TextDiff",
     "Transition",
     "add_months",
@@ -140,6 +144,7 @@ __all__ = [
     "diff_texts",
     "evaluate",
     "has_quantity",
+    "instantiate",
     "lint",
     "lint_clause",
     "participation",

@@ -186,7 +186,10 @@ TRANSITIONS: dict[tuple[State, Action], Transition] = {
         State.REVISION_REQUIRED, _has_reasons, "extend an expired instrument by revision"
     ),
     (State.REVISION_REQUIRED, Action.REVISE): Transition(
-        State.REVISED, _has_clauses, "parties adopt a revised text"
+        State.REVISED, _has_clauses, "a party tables the revised text"
+    ),
+    (State.REVISED, Action.SIGN): Transition(
+        State.REVISED, _signer_may_sign, "a party signs the revised text"
     ),
     (State.IN_FORCE, Action.TERMINATE): Transition(State.TERMINATED, _has_reasons, "terminate"),
     (State.EVALUATED, Action.TERMINATE): Transition(State.TERMINATED, _has_reasons, "terminate"),

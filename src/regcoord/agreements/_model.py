@@ -10,7 +10,7 @@ Money is integer fen; measured values and targets are :class:`decimal.Decimal`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from enum import StrEnum
@@ -340,7 +340,6 @@ class Instrument:
     clauses: tuple[Clause, ...] = ()
     effective_from: date | None = None
     expires_on: date | None = None
-    participation: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", InstrumentKind(self.kind))

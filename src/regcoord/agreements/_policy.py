@@ -2,6 +2,7 @@
 
 Written rules per function, object and state (OWASP ASVS 5.0 V8; service.md): regions
 are tenants. An officer acts only for their own region and only where it is a party;
+the proposer's officer runs the consultation (opens, answers every submission, closes);
 signing needs the instrument to be under negotiation; reporting a KPI needs the
 officer's region to be the obligor and the instrument to be operative; reviewing,
 evaluating and deciding disputes need the principal to sit in a region above all the
@@ -54,9 +55,6 @@ _PARTY_OFFICER_ACTIONS = frozenset(
         "create",
         "edit",
         "add_clause",
-        "open_consultation",
-        "close_consultation",
-        "answer",
         "file",
         "resubmit",
         "revise",
@@ -64,6 +62,8 @@ _PARTY_OFFICER_ACTIONS = frozenset(
         "negotiate",
     }
 )
+#: actions of the proposer only (issue 4 §2: "the proposer must answer each submission")
+_PROPOSER_ACTIONS = frozenset({"open_consultation", "close_consultation", "answer"})
 _SUPERIOR_REVIEWER_ACTIONS = frozenset(
     {
         "start_review",
@@ -107,7 +107,7 @@ def can(principal: Principal, action: str, obj: PolicyObject) -> bool:
         return (
             principal.role is Role.OFFICER
             and principal.region in obj.parties
-            and obj.state == State.NEGOTIATING.value
+            and obj.state in (State.NEGOTIATING.value, State.REVISED.value)
         )
     if action == "report_kpi":
         return (
@@ -115,6 +115,14 @@ def can(principal: Principal, action: str, obj: PolicyObject) -> bool:
             and principal.region in obj.obligors
             and obj.state in {s.value for s in OPERATIVE_STATES}
         )
+    if action in _PROPOSER_ACTIONS:
+        return (
+            principal.role is Role.OFFICER
+            and principal.region is not None
+            and principal.region == obj.owner_region
+        )
+    if action == "confirm_payment":  # the payee confirms receipt
+        return obj.kind == "payment" and principal.role is Role.OFFICER and principal.region in obj.parties
     if action in _PARTY_OFFICER_ACTIONS:
         return (
             principal.role is Role.OFFICER

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from regcoord.errors import RegcoordError
+from regcoord.errors import DataError, RegcoordError
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -63,6 +64,16 @@ def user_errors() -> Iterator[None]:
         yield
     except RegcoordError as exc:
         raise fail(str(exc)) from None
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn an operating-system error while writing ``path`` (a report, a plot) into a
+    :class:`DataError` naming the file, shown by :func:`user_errors` with exit code 2."""
+    try:
+        yield
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror}", source=str(path)) from None
 
 
 @contextmanager

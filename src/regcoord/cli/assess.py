@@ -8,25 +8,29 @@ and the defaults, shows progress, writes the file and prints a summary.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from regcoord.cli._output import console, err_console, fail, print_json, progress_bar
-from regcoord.data import DATASETS, Panel, read_panel
+from regcoord.cli._output import console, err_console, fail, print_json, progress_bar, writing
 from regcoord.errors import DataError, RegcoordError
-from regcoord.measure.composite import load_spec
-from regcoord.report import LANGS
-from regcoord.report.assess import build_report, load_boundaries, run_assessment, summarize
+
+if TYPE_CHECKING:
+    from regcoord.data import Panel
 
 DEFAULT_OUT = Path("regcoord-report.html")
+#: the report languages (kept here so that ``regcoord --help`` need not import the report stack)
+LANGS = ("en", "zh")
 
 
 def _load(
     data: str, catalog: str | None
 ) -> tuple[Panel, str | None, str | None, str | None, str, str, str | None]:
     """The panel, default value/weight/group, titles and citation for a dataset name or a file."""
+    from regcoord.data import DATASETS, read_panel
+
     if data in DATASETS:
         d = DATASETS[data]
         return (
@@ -84,6 +88,11 @@ def assess(
     Lorenz curves, sigma and beta convergence, composite index and coupling coordination,
     early warnings, and a map of the last year.
     """
+    # the numerical and report stack is imported here, not at start-up: every other command
+    # of the CLI would otherwise pay for it (about 2 s of imports)
+    from regcoord.measure.composite import load_spec
+    from regcoord.report.assess import build_report, load_boundaries, run_assessment, summarize
+
     try:
         if lang not in LANGS:
             raise DataError(f"unknown report language {lang!r}", column="--lang", expected="zh or en")
@@ -113,7 +122,8 @@ def assess(
             )
         boundaries, map_note = (None, "maps switched off (--no-map)") if no_map else load_boundaries()
         report = build_report(result, lang=lang, boundaries=boundaries, map_note=map_note)
-        path = report.write(out)
+        with writing(out):
+            path = report.write(out)
     except RegcoordError as exc:
         # escaped: messages such as "pip install regcoord[maps]" hold brackets Rich would eat
         raise fail(escape(str(exc))) from None

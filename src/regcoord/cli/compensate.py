@@ -15,7 +15,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from regcoord.cli._output import console, err_console, print_json, user_errors
+from regcoord.cli._input import parse_date, read_csv
+from regcoord.cli._output import console, err_console, print_json, user_errors, writing
 from regcoord.compensation import (
     compensation_bounds,
     ecosystem_service_value,
@@ -48,15 +49,6 @@ def _pairs(items: Sequence[str] | None, what: str) -> dict[str, str]:
     return out
 
 
-def _date(text: str | None, default: dt.date) -> dt.date:
-    if text is None:
-        return default
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DataError(f"--date {text!r} is not a date", expected="YYYY-MM-DD") from None
-
-
 def _trace_table(trace: Trace, title: str) -> None:
     table = Table(title=title, show_lines=False)
     for col in ("kind 类型", "name 名称", "value 数值", "formula / source 公式或出处", "valid 有效期"):
@@ -83,7 +75,8 @@ def _report(
     rep.add_method(*method)
     for s in sections:
         rep.add(s)
-    path = rep.write(out)
+    with writing(out):
+        path = rep.write(out)
     err_console.print(f"report written 报告已写入: {path}")
 
 
@@ -104,10 +97,7 @@ def _trace_section(trace: Trace) -> Any:
 
 def _read_history(path: Path) -> dict[str, dict[int, Any]]:
     """Wide CSV: a ``year`` column and one column per indicator (annual mean mg/L)."""
-    try:
-        df = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read concentration history ({exc})", source=str(path)) from None
+    df = read_csv(path)
     if "year" not in df.columns:
         raise DataError(
             "no 'year' column", source=str(path), column="year", expected="year, CODMn, NH3-N, ..."
@@ -213,23 +203,6 @@ def water_quality(
             results = list(
                 xinan_rounds(hist, year, rs, weights=weights, k0=k0, baseline_years=baseline_years)
             )
-    if json_out:
-        print_json([r.to_dict() for r in results])
-    else:
-        for r in results:
-            if hasattr(r, "excess"):
-                console.print(
-                    f"[bold]{r.year}[/]: inflow {r.inflow} vs baseline {r.baseline:.4f} -> "
-                    f"{r.payer} pays {r.payee} {r.amount} yuan"
-                )
-            elif hasattr(r, "p"):
-                console.print(
-                    f"[bold]{r.year}[/]: P = {r.p:.6f} -> {r.payer} pays {r.payee} {r.amount} yuan "
-                    f"({'meets standard 达标' if r.meets_standard else 'fails 未达标'})"
-                )
-            else:
-                console.print(r.to_frame().to_string(index=False))
-            _trace_table(r.trace, f"trace 计算过程 {getattr(r, 'year', getattr(r, 'period', ''))}")
     if out is not None:
         from regcoord.report import Section, charts
 
@@ -312,6 +285,23 @@ def water_quality(
                 ),
                 secs,
             )
+    if json_out:
+        print_json([r.to_dict() for r in results])
+    else:
+        for r in results:
+            if hasattr(r, "excess"):
+                console.print(
+                    f"[bold]{r.year}[/]: inflow {r.inflow} vs baseline {r.baseline:.4f} -> "
+                    f"{r.payer} pays {r.payee} {r.amount} yuan"
+                )
+            elif hasattr(r, "p"):
+                console.print(
+                    f"[bold]{r.year}[/]: P = {r.p:.6f} -> {r.payer} pays {r.payee} {r.amount} yuan "
+                    f"({'meets standard 达标' if r.meets_standard else 'fails 未达标'})"
+                )
+            else:
+                console.print(r.to_frame().to_string(index=False))
+            _trace_table(r.trace, f"trace 计算过程 {getattr(r, 'year', getattr(r, 'period', ''))}")
 
 
 @app.command("esv")
@@ -347,7 +337,7 @@ def esv(
 ) -> None:
     """Ecosystem-service value (Xie et al. 2015) and compensation bounds. 生态系统服务价值与补偿上下限。"""
     with user_errors():
-        snap = load_rule_set(rules).at(_date(date, dt.date.today()))
+        snap = load_rule_set(rules).at(parse_date(date, dt.date.today()))
         if d_value is not None:
             d_res = None
             d = to_decimal(d_value, name="--d")
@@ -372,14 +362,6 @@ def esv(
         "esv": res.to_dict(),
         "bounds": None if bounds is None else bounds.to_dict(),
     }
-    if json_out:
-        print_json(payload)
-    else:
-        console.print(f"D = {d} yuan/ha 元/公顷; ESV = {res.total} yuan 元")
-        console.print(res.to_frame().to_string(index=False))
-        if bounds is not None:
-            console.print(f"compensation bounds 补偿区间: [{bounds.lower}, {bounds.upper}] yuan 元")
-        _trace_table(res.trace, "trace 计算过程")
     if out is not None:
         from regcoord.report import Section, charts
 
@@ -423,6 +405,14 @@ def esv(
                 ),
                 secs,
             )
+    if json_out:
+        print_json(payload)
+    else:
+        console.print(f"D = {d} yuan/ha 元/公顷; ESV = {res.total} yuan 元")
+        console.print(res.to_frame().to_string(index=False))
+        if bounds is not None:
+            console.print(f"compensation bounds 补偿区间: [{bounds.lower}, {bounds.upper}] yuan 元")
+        _trace_table(res.trace, "trace 计算过程")
 
 
 def _amounts(text: str, what: str) -> list[Any]:
@@ -459,7 +449,7 @@ def tax_share(
 ) -> None:
     """Sharing the taxes of a relocated enterprise (财预〔2015〕92号). 产业转移企业税收分享。"""
     with user_errors():
-        snap = load_rule_set(rules).at(_date(date, dt.date(first_year, 1, 1)))
+        snap = load_rule_set(rules).at(parse_date(date, dt.date(first_year, 1, 1)))
         res = relocated_tax_sharing(
             _amounts(pre, "--pre"),
             _amounts(post, "--post"),
@@ -470,15 +460,6 @@ def tax_share(
             origin_led=not not_origin_led,
             fits_layout=not not_fitting,
         )
-    if json_out:
-        print_json(res.to_dict())
-    else:
-        console.print(
-            f"eligible 符合条件: {res.eligible}; cap 上限: {res.cap}; extended 延长: {res.extended}; "
-            f"{origin} total 合计: {res.origin_total}"
-        )
-        console.print(res.to_frame().to_string(index=False))
-        _trace_table(res.trace, "trace 计算过程")
     if out is not None:
         from regcoord.report import Section, charts
 
@@ -508,3 +489,12 @@ def tax_share(
                     _trace_section(res.trace),
                 ],
             )
+    if json_out:
+        print_json(res.to_dict())
+    else:
+        console.print(
+            f"eligible 符合条件: {res.eligible}; cap 上限: {res.cap}; extended 延长: {res.extended}; "
+            f"{origin} total 合计: {res.origin_total}"
+        )
+        console.print(res.to_frame().to_string(index=False))
+        _trace_table(res.trace, "trace 计算过程")

@@ -5,7 +5,6 @@ Thin command over :mod:`regcoord.measure.composite` and :mod:`regcoord.measure.u
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -48,8 +47,7 @@ def composite(
     """Composite index with optional uncertainty and sensitivity analysis. 综合指数及其不确定性与敏感性分析。"""
     with user_errors():
         sp = load_spec(spec)
-        src: str | Path = data if not Path(data).exists() else Path(data)
-        panel = load_panel(src)
+        panel = load_panel(data)
         result = composite_index(panel, sp)
         unc = sob = None
         if uncertainty:

@@ -7,7 +7,6 @@ region fixed effects, and a quintile Markov chain of relative values.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -47,8 +46,7 @@ def convergence(
 ) -> None:
     """sigma-, beta- and panel beta-convergence, and Markov distribution dynamics. 收敛性检验（σ 收敛、β 收敛、马尔可夫链）。"""
     with user_errors():
-        src: str | Path = data if not Path(data).exists() else Path(data)
-        panel = load_panel(src)
+        panel = load_panel(data)
         m = panel.matrix(value, years=_complete_years(panel, value))
         ctrl: dict[str, Any] = {}
         for c in controls:

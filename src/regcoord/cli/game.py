@@ -16,8 +16,8 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from regcoord.cli._output import console, err_console, print_json, progress_bar, user_errors
-from regcoord.errors import DataError
+from regcoord.cli._input import parse_assignments
+from regcoord.cli._output import console, err_console, print_json, progress_bar, user_errors, writing
 from regcoord.games.cooperative import (
     Allocation,
     TUGame,
@@ -110,30 +110,6 @@ def _load(path: Path) -> TUGame:
     return TUGame.from_csv(path)
 
 
-def _parse_assignments(text: str, option: str) -> dict[str, float]:
-    """ "A=1,B=2" -> {"A": 1.0, "B": 2.0}."""
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip():
-            raise DataError(
-                f"cannot read {part.strip()!r}", column=option, expected="NAME=NUMBER pairs like A=1,B=2"
-            )
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            raise DataError(
-                f"value {value.strip()!r} of {name.strip()!r} is not a number",
-                column=option,
-                expected="a number",
-            ) from None
-    if not out:
-        raise DataError("no values given", column=option, expected="NAME=NUMBER pairs like A=1,B=2")
-    return out
-
-
 def _warn_not_superadditive(game: TUGame) -> None:
     if game.n <= 12:
         bad = game.superadditivity_violation()
@@ -207,10 +183,8 @@ def _write_report(
     for m in methods:
         name_en, name_zh, formula, source = _METHODS[m.removesuffix("_normalized")]
         rep.add_method(name_en, name_zh, formula, source)
-    try:
+    with writing(path):
         rep.write(path)
-    except OSError as exc:
-        raise DataError(f"cannot write the report: {exc.strerror}", source=str(path)) from None
 
 
 def _finish(
@@ -336,7 +310,7 @@ def core_cmd(
         lc = least_core(game)
         check = None
         if allocation is not None:
-            check = in_core(game, game.allocation_array(_parse_assignments(allocation, "--allocation")))
+            check = in_core(game, game.allocation_array(parse_assignments(allocation, "--allocation")))
         if out is not None:
             allocs: dict[str, Sequence[float]] = {"least core / 最小核心": lc.allocation}
             extra = []
@@ -412,7 +386,7 @@ def nash_cmd(
     纳什谈判解（以单干收益为谈判破裂点），并给出 Kalai-Smorodinsky 解。"""
     with user_errors():
         game = _load(game_file)
-        w = None if weights is None else game.allocation_array(_parse_assignments(weights, "--weights"))
+        w = None if weights is None else game.allocation_array(parse_assignments(weights, "--weights"))
         sol = nash_bargaining(game, weights=w)
         ks = kalai_smorodinsky(game)
         if out is not None:

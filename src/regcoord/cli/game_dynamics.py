@@ -17,7 +17,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from regcoord.cli._output import console, print_json, user_errors
+from regcoord.cli._input import parse_assignments
+from regcoord.cli._output import console, print_json, user_errors, writing
 from regcoord.cli.game import app
 from regcoord.errors import DataError
 from regcoord.games.evolutionary import (
@@ -96,23 +97,6 @@ def _build_game(
             )
         return g
     raise DataError("options: no game given", expected="--R --S --T --P or --b --c [--n]")
-
-
-def _parse_weights(spec: str | None) -> dict[str, float] | None:
-    if spec is None:
-        return None
-    out: dict[str, float] = {}
-    for item in spec.split(","):
-        name, sep, value = item.partition("=")
-        try:
-            out[name.strip()] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep:
-            raise DataError(
-                f"--weights item {item!r}", expected="NAME=COST with NAME in penalty, subsidy, transfer"
-            )
-    return out
 
 
 def _print_incentive(a: IncentiveAnalysis) -> None:
@@ -205,12 +189,15 @@ def incentive_cmd(
     dominant, or sustainable by grim trigger. 使合作成为严格均衡、占优策略或可由冷酷触发维持的最小罚款、补贴或补偿。"""
     with user_errors():
         game = _build_game(R, S, T, P, b, c, n, spillover, not any_game)
-        result = analyse(game, delta=delta, epsilon=epsilon, weights=_parse_weights(weights))
+        costs = None
+        if weights is not None:
+            costs = parse_assignments(
+                weights, "--weights", expected="NAME=COST with NAME in penalty, subsidy, transfer"
+            )
+        result = analyse(game, delta=delta, epsilon=epsilon, weights=costs)
         if out is not None:
-            try:
+            with writing(out):
                 _write_incentive_report(out, result)
-            except OSError as exc:
-                raise DataError(f"cannot write {out}: {exc.strerror}", source=str(out)) from None
     if json_out:
         print_json(result)
         return
@@ -542,18 +529,15 @@ def evolve_cmd(
         if plot is not None:
             fig = phase_portrait(game, analysis, x0=x0, y0=y0, t=t, bilingual=_has_cjk_font())
             try:
-                fig.savefig(plot, dpi=120)
-            except OSError as exc:
-                raise DataError(f"cannot write {plot}: {exc.strerror}", source=str(plot)) from None
+                with writing(plot):
+                    fig.savefig(plot, dpi=120)
             finally:
                 import matplotlib.pyplot as plt
 
                 plt.close(fig)
         if out is not None:
-            try:
+            with writing(out):
                 _write_report(out, game, analysis, sw, tri, x0=x0, y0=y0, t=t)
-            except OSError as exc:
-                raise DataError(f"cannot write {out}: {exc.strerror}", source=str(out)) from None
     if json_out:
         print_json(
             {

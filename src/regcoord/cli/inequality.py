@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -191,8 +190,7 @@ def inequality(
     with user_errors():
         if permutations and group is None:
             raise DataError("--permutations tests the between-group share", expected="--group COL as well")
-        src: str | Path = data if data in DATASETS or not Path(data).exists() else Path(data)
-        panel = load_panel(src, allow_missing=allow_missing)
+        panel = load_panel(data, allow_missing=allow_missing)
         if value is None:
             if data not in DATASETS:
                 raise DataError("no indicator given", source=data, expected="--value COL")

@@ -11,6 +11,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from regcoord.cli._input import read_csv
 from regcoord.cli._output import console, print_json, progress_bar, user_errors
 from regcoord.errors import DataError
 from regcoord.regions import province_codes
@@ -97,17 +98,6 @@ def simulate_cmd(
     for right, units in rights_before.items():
         table.add_row(f"{right} before/after 前/后", f"{units} / {out['rights_after'].get(right, 0)}")
     console.print(table)
-
-
-def _read_csv(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError("file not found", source=str(path))
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read CSV: {exc}", source=str(path)) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
 
 
 def _column(frame: pd.DataFrame, name: str, path: Path) -> list[str]:
@@ -238,7 +228,7 @@ def allocate_cmd(
     """
     with user_errors():
         inst = Instrument(RightType.parse(right), vintage)
-        frame = _read_csv(csv)
+        frame = read_csv(csv, dtype=str, keep_default_na=False)
         if rules is not None:
             result = _allocate_by_rules(frame, csv, inst, rules, date, holder_column, column)
         else:

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import typer
 
-from regcoord.cli._output import console, err_console, print_json, progress_bar, user_errors
+from regcoord.cli._input import parse_date, read_csv
+from regcoord.cli._output import console, err_console, print_json, progress_bar, user_errors, writing
 from regcoord.errors import DataError
 from regcoord.rules import ROUNDING, Trace, load_rule_set, to_decimal
 from regcoord.transfers import (
@@ -51,13 +52,7 @@ _RULES = {
 
 
 def _read(path: Path) -> pd.DataFrame:
-    try:
-        df = pd.read_csv(path, dtype={"region": str})
-    except FileNotFoundError:
-        raise DataError("file not found", source=str(path)) from None
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"cannot read CSV ({exc})", source=str(path)) from None
-    df.columns = [str(c).strip() for c in df.columns]
+    df = read_csv(path, dtype={"region": str})
     if "region" not in df.columns:
         raise DataError("no 'region' column", source=str(path), column="region")
     return df
@@ -122,7 +117,9 @@ def _formula_report(
                 tables=[res.to_frame(), _trace_frame(res.trace)],
             )
         )
-    err_console.print(f"report written 报告已写入: {rep.write(out)}")
+    with writing(out):
+        path = rep.write(out)
+    err_console.print(f"report written 报告已写入: {path}")
 
 
 _METHODS = {
@@ -187,7 +184,7 @@ def formula(
     with user_errors():
         if scheme not in SCHEMES:
             raise DataError(f"unknown scheme {scheme!r}", expected=f"one of {', '.join(SCHEMES)}")
-        day = dt.date.today() if date is None else _parse_date(date)
+        day = parse_date(date, dt.date.today())
         snap = load_rule_set(_RULES[scheme]).at(day) if scheme in _RULES else None
         df = _read(data)
         regions = [str(r) for r in df["region"]]
@@ -266,26 +263,19 @@ def formula(
                     regions, _req(_col(df, "population", data)), _req(_col(df, "capacity", data))
                 )
             )
+    if out is not None:
+        with user_errors():
+            _formula_report(results, out, lang, _METHODS[scheme])
     if json_out:
         print_json([r.to_dict() for r in results])
     else:
         for r in results:
             _print_result(r)
-    if out is not None:
-        with user_errors():
-            _formula_report(results, out, lang, _METHODS[scheme])
 
 
 def _req(v: list[Any] | None) -> list[Any]:
     assert v is not None  # _col(required=True) raised otherwise
     return v
-
-
-def _parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DataError(f"--date {text!r} is not a date", expected="YYYY-MM-DD") from None
 
 
 def _optimize_report(res: AllocationResult, out: Path, lang: str, extra: str = "") -> None:
@@ -324,7 +314,9 @@ def _optimize_report(res: AllocationResult, out: Path, lang: str, extra: str = "
             tables=[res.to_frame(), _trace_frame(res.trace)],
         )
     )
-    err_console.print(f"report written 报告已写入: {rep.write(out)}")
+    with writing(out):
+        path = rep.write(out)
+    err_console.print(f"report written 报告已写入: {path}")
 
 
 @app.command("optimize")
@@ -400,6 +392,9 @@ def optimize(
                 solver=solver,
             )
             payload = res.to_dict()
+    if out is not None:
+        with user_errors():
+            _optimize_report(res, out, lang, extra)
     if json_out:
         print_json(payload)
     else:
@@ -409,6 +404,3 @@ def optimize(
             f"{res.index}: {res.index_before:.6f} -> {res.index_after:.6f} (budget 预算 {res.budget}; {res.method})"
         )
         console.print(res.to_frame().to_string(index=False))
-    if out is not None:
-        with user_errors():
-            _optimize_report(res, out, lang, extra)

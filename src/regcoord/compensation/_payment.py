@@ -10,6 +10,10 @@ from typing import Any
 from regcoord.errors import DataError
 from regcoord.rules import to_decimal
 
+#: Decimal digits of intermediate money arithmetic in every compensation calculator
+#: (decimal128's 34); final amounts are then rounded once to the fen.
+PRECISION = 34
+
 
 @dataclass(frozen=True, slots=True)
 class Payment:

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from regcoord.compensation._payment import nonnegative, positive
+from regcoord.compensation._payment import PRECISION, nonnegative, positive
 from regcoord.errors import DataError, RuleError
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, round_fen, to_decimal
 
@@ -35,8 +35,6 @@ __all__ = [
     "ecosystem_service_value",
     "standard_equivalent",
 ]
-
-_PREC = 34
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,7 @@ def standard_equivalent(
     if adj != 1:
         tb.user_parameter("regional adjustment factor", adj)
     with localcontext() as ctx:
-        ctx.prec = _PREC
+        ctx.prec = PRECISION
         exact = tb.value("D (exact)", y * p / div * adj, f"{y} * {p} / {div} * {adj}", "yuan/ha")
     d = tb.value("D", round_fen(exact), "rounded to the fen (ROUND_HALF_EVEN)", "yuan/ha")
     return StandardEquivalent(d, tb.build())
@@ -136,7 +134,7 @@ def ecosystem_service_value(
     a_vals, vcs, by_type = [], [], []
     by_service = [Decimal(0)] * len(services)
     with localcontext() as ctx:
-        ctx.prec = _PREC
+        ctx.prec = PRECISION
         for k in types:
             a = nonnegative(areas[k], name="area", where=f"ecosystem type {k!r}")
             tb.input(f"A[{k}]", a, "ha")

@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from regcoord.compensation._payment import Payment, nonnegative
+from regcoord.compensation._payment import PRECISION, Payment, nonnegative
 from regcoord.errors import DataError
 from regcoord.rules import Trace, TraceBuilder, apportion_fen, round_fen, to_decimal
 
@@ -87,7 +87,7 @@ def grain_outflow_compensation(
         raise DataError("no net importer to pay the exporters", expected="at least one negative net outflow")
     total = tb.value("total", round_fen(rate * out_total), f"{rate} * {out_total}", "yuan")
     with localcontext() as ctx:
-        ctx.prec = 34
+        ctx.prec = PRECISION
         receipts = apportion_fen([rate * v if v > 0 else Decimal(0) for v in q], total)
         payments = (
             apportion_fen([total * (-v) / in_total if v < 0 else Decimal(0) for v in q], total)

@@ -26,7 +26,7 @@ from typing import Any
 
 import pandas as pd
 
-from regcoord.compensation._payment import nonnegative
+from regcoord.compensation._payment import PRECISION, nonnegative
 from regcoord.errors import DataError
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, round_fen
 
@@ -127,7 +127,7 @@ def relocated_tax_sharing(
         tb.input(f"three taxes, pre-move year -{lookback - i}", v, "yuan")
     cap = tb.value("cap", sum(pre, Decimal(0)), f"sum of the {lookback} pre-move years", "yuan")
     with localcontext() as ctx:
-        ctx.prec = 34
+        ctx.prec = PRECISION
         avg = tb.value("pre-move average", cap / lookback, f"cap / {lookback}", "yuan/year")
     tb.input("origin led the relocation", origin_led)
     tb.input("fits the destination's layout", fits_layout)

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from regcoord.compensation._payment import Payment, nonnegative, positive, ratios
+from regcoord.compensation._payment import PRECISION, Payment, nonnegative, positive, ratios
 from regcoord.errors import DataError, RuleError
 from regcoord.rules import RuleSet, RuleSnapshot, Trace, TraceBuilder, apportion_fen, round_fen
 
@@ -49,8 +49,6 @@ __all__ = [
     "xinan_rounds",
     "xinan_settlement",
 ]
-
-_PREC = 34
 
 
 def _concentration(value: Any, indicator: str, year: int | None) -> Decimal:
@@ -77,7 +75,7 @@ def baselines_from_history(
         raise DataError("concentration history is empty", expected="history[indicator][year]")
     out: dict[str, Decimal] = {}
     with localcontext() as ctx:
-        ctx.prec = _PREC
+        ctx.prec = PRECISION
         for ind, series in history.items():
             vals = []
             for y in range(year - window, year):
@@ -137,7 +135,7 @@ def _p_index(
     rat: dict[str, Decimal] = {}
     total = Decimal(0)
     with localcontext() as ctx:
-        ctx.prec = _PREC
+        ctx.prec = PRECISION
         for ind, k in weights.items():
             c = _concentration(concentrations[ind], ind, year)
             if ind not in baselines:
@@ -383,7 +381,7 @@ class SegmentSettlement:
 def _split(total: Decimal, r: Mapping[str, Decimal]) -> dict[str, Decimal]:
     s = sum(r.values(), Decimal(0))
     with localcontext() as ctx:
-        ctx.prec = _PREC
+        ctx.prec = PRECISION
         exact = [total * v / s for v in r.values()]
     return dict(zip(r, apportion_fen(exact, total), strict=True))
 
@@ -521,7 +519,7 @@ def quantity_reward(
             )
         vals.append(nonnegative(inflow_history[y], name="inflow", where=f"year {y}"))
     with localcontext() as ctx:
-        ctx.prec = _PREC
+        ctx.prec = PRECISION
         base = sum(vals[:-1], Decimal(0)) / len(years)
     inflow = vals[-1]
     tb.input(f"inflow {year}", inflow, unit)

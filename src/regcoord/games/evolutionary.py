@@ -70,7 +70,7 @@ from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
 from regcoord.errors import DataError
-from regcoord.games.strategic import BimatrixGame, classify
+from regcoord.games.strategic import BimatrixGame, _as_float, classify
 
 __all__ = [
     "PARAMETERS",
@@ -112,12 +112,7 @@ _CENTRE = ("supervise", "not supervise")
 
 
 def _param(value: float, name: str, where: str) -> float:
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"{where}: parameter {name}={value!r} is not a number", expected="a number >= 0"
-        ) from None
+    f = _as_float(value, name, where=where, expected="a number >= 0")
     if not np.isfinite(f) or f < 0:
         raise DataError(
             f"{where}: parameter {name}={value!r}",
@@ -127,14 +122,24 @@ def _param(value: float, name: str, where: str) -> float:
 
 
 def _share(value: float, name: str) -> float:
-    f = float(value)
+    f = _as_float(value, name, where="replicator dynamics", expected="a share in [0, 1]")
     if not np.isfinite(f) or f < 0 or f > 1:
         raise DataError(f"replicator dynamics: initial share {name}={value!r}", expected="a share in [0, 1]")
     return f
 
 
+def _start_shares(values: ArrayLike, name: str) -> np.ndarray:
+    try:
+        return np.atleast_1d(np.asarray(values, dtype=float)).ravel()
+    except (TypeError, ValueError):
+        raise DataError(
+            f"replicator dynamics: starting shares {name}={values!r} are not numbers",
+            expected="shares in [0, 1]",
+        ) from None
+
+
 def _horizon(t: float, n_points: int) -> np.ndarray:
-    tf = float(t)
+    tf = _as_float(t, "t", where="replicator dynamics", expected="t > 0")
     if not np.isfinite(tf) or tf <= 0:
         raise DataError(f"replicator dynamics: time horizon t={t!r}", expected="t > 0")
     if int(n_points) < 2:
@@ -503,8 +508,7 @@ class BasinCompensationGame:
     ) -> TrajectoryBundle:
         """Many paths at once: the ODEs of all starting points are stacked into one system
         and integrated in a single ``solve_ivp`` call (vectorized field)."""
-        xa = np.atleast_1d(np.asarray(x0, dtype=float)).ravel()
-        ya = np.atleast_1d(np.asarray(y0, dtype=float)).ravel()
+        xa, ya = _start_shares(x0, "x0"), _start_shares(y0, "y0")
         if xa.shape != ya.shape or xa.size == 0:
             raise DataError(
                 f"replicator dynamics: {xa.size} x0 and {ya.size} y0 values",

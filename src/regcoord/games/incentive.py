@@ -68,6 +68,7 @@ from regcoord.errors import DataError
 from regcoord.games.strategic import (
     COOPERATE,
     SymmetricBinaryGame,
+    _as_float,
     classify,
     equilibria,
 )
@@ -124,14 +125,14 @@ def _check_delta(delta: float | None, *, required: bool) -> float | None:
         if required:
             raise DataError("grim trigger: no discount factor given", expected="delta in [0, 1)")
         return None
-    d = float(delta)
+    d = _as_float(delta, "delta", where="grim trigger", expected="0 <= delta < 1")
     if not np.isfinite(d) or d < 0 or d >= 1:
         raise DataError(f"grim trigger: discount factor delta={delta!r}", expected="0 <= delta < 1")
     return d
 
 
 def _check_epsilon(epsilon: float) -> float:
-    e = float(epsilon)
+    e = _as_float(epsilon, "epsilon", where="incentive design", expected="a finite margin >= 0")
     if not np.isfinite(e) or e < 0:
         raise DataError(f"incentive design: epsilon={epsilon!r}", expected="a finite margin >= 0")
     return e
@@ -486,7 +487,7 @@ def design(
                     f"incentive design: unknown instrument {k_!r} in weights",
                     expected=", ".join(INSTRUMENTS),
                 )
-            fv = float(v)
+            fv = _as_float(v, f"weight {k_}", where="incentive design", expected="a finite cost >= 0")
             if not np.isfinite(fv) or fv < 0:
                 raise DataError(f"incentive design: weight {k_}={v!r}", expected="a finite cost >= 0")
             w[k_] = fv

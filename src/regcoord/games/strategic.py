@@ -76,14 +76,17 @@ _CD = (COOPERATE, DEFECT)
 Method = Literal["support", "vertex", "lemke_howson"]
 
 
+def _as_float(value: Any, name: str, *, where: str, expected: str = "a finite real number") -> float:
+    """``value`` as float, or a DataError naming the parameter: the one parser of game parameters."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise DataError(f"{where}: parameter {name}={value!r} is not a number", expected=expected) from None
+
+
 def _finite(value: float, name: str, *, where: str = "game") -> float:
     """Return ``value`` as float or raise a DataError naming the parameter."""
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"{where}: parameter {name}={value!r} is not a number", expected="a finite real number"
-        ) from None
+    f = _as_float(value, name, where=where)
     if not np.isfinite(f):
         raise DataError(f"{where}: parameter {name}={value!r} is not finite", expected="a finite real number")
     return f

@@ -11,14 +11,19 @@ exactly what we refuse).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from regcoord.data import Panel, PanelMatrix
 from regcoord.errors import DataError
+
+#: ``progress(done, total)``: the optional callback of every long-running measure function
+#: (permutations, bootstrap, Monte Carlo); the core never prints.
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,21 @@ def from_panel(
     vm = panel.matrix(value, years=years, regions=regions)
     wm = panel.matrix(weight, years=vm.years, regions=vm.regions) if weight is not None else None
     return vm, wm
+
+
+def check_count(value: Any, name: str, *, minimum: int) -> int:
+    """A whole number ``>= minimum`` (permutations, replications, draws) as ``int``.
+
+    Raises :class:`DataError` naming the parameter for anything else: a bool, a fraction,
+    a non-number, NaN or infinity, or a value below ``minimum``.
+    """
+    try:
+        whole = not isinstance(value, bool) and int(value) == value
+    except (TypeError, ValueError, OverflowError):
+        whole = False
+    if not whole or value < minimum:
+        raise DataError(f"{name} is {value!r}", expected=f"a whole number >= {minimum}")
+    return int(value)
 
 
 def _year(t: int, years: Sequence[int] | None) -> str:

@@ -97,6 +97,17 @@ class IndicatorSpec:
             )
 
 
+def _reject_unknown_fields(fields: Mapping[str, Any], known: set[str], what: str, source: str | None) -> None:
+    """A spec field outside ``known`` is an error (a typo must not be silently ignored)."""
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise DataError(
+            f"{what}unknown field(s) {', '.join(unknown)}",
+            source=source,
+            expected=f"fields among {', '.join(sorted(known))}",
+        )
+
+
 @dataclass(frozen=True)
 class CompositeSpec:
     """How to build a composite index (a frozen recipe; load one with :meth:`from_yaml`)."""
@@ -174,13 +185,7 @@ class CompositeSpec:
             "description",
             "meta",
         }
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise DataError(
-                f"unknown field(s) {', '.join(unknown)}",
-                source=source,
-                expected=f"fields among {', '.join(sorted(known))}",
-            )
+        _reject_unknown_fields(d, known, "", source)
         raw = d.get("indicators")
         if not isinstance(raw, list) or not raw:
             raise DataError("'indicators' must be a non-empty list", source=source, column="indicators")
@@ -191,13 +196,7 @@ class CompositeSpec:
                 item = {"name": item}
             if not isinstance(item, Mapping) or "name" not in item:
                 raise DataError(f"indicator #{k + 1} has no name", source=source, column="indicators")
-            bad = sorted(set(item) - ind_known)
-            if bad:
-                raise DataError(
-                    f"indicator {item['name']!r}: unknown field(s) {', '.join(bad)}",
-                    source=source,
-                    expected=f"fields among {', '.join(sorted(ind_known))}",
-                )
+            _reject_unknown_fields(item, ind_known, f"indicator {item['name']!r}: ", source)
             gp = item.get("goalposts")
             try:
                 inds.append(

@@ -215,6 +215,38 @@ def _coef_frame(fit: Any) -> pd.DataFrame:
     )
 
 
+def _beta_result(
+    kind: str,
+    fit: Any,
+    coef: str,
+    span: float,
+    cov_type: str,
+    notes: list[str],
+    coefficients: pd.DataFrame,
+) -> BetaResult:
+    """The :class:`BetaResult` of a fitted growth regression whose slope on ``coef`` is beta."""
+    beta = float(fit.params[coef])
+    lam, hl, conv, why = speed_half_life(beta, span)
+    if why:
+        notes = [*notes, why]
+    return BetaResult(
+        kind=kind,
+        beta=beta,
+        se=float(fit.bse[coef]),
+        t=float(fit.tvalues[coef]),
+        pvalue=float(fit.pvalues[coef]),
+        r2=float(fit.rsquared),
+        nobs=int(fit.nobs),
+        span=span,
+        speed=lam,
+        half_life=hl,
+        converging=conv,
+        cov_type=cov_type,
+        coefficients=coefficients,
+        notes=tuple(notes),
+    )
+
+
 def beta_convergence(
     values: Values,
     *,
@@ -267,26 +299,7 @@ def beta_convergence(
             f"{n} regions for {X.shape[1]} coefficients", expected="more regions than coefficients"
         )
     fit = _fit(g, X, cov_type)
-    beta = float(fit.params["ln_x0"])
-    lam, hl, conv, why = speed_half_life(beta, span)
-    if why:
-        notes.append(why)
-    return BetaResult(
-        kind=kind,
-        beta=beta,
-        se=float(fit.bse["ln_x0"]),
-        t=float(fit.tvalues["ln_x0"]),
-        pvalue=float(fit.pvalues["ln_x0"]),
-        r2=float(fit.rsquared),
-        nobs=int(fit.nobs),
-        span=span,
-        speed=lam,
-        half_life=hl,
-        converging=conv,
-        cov_type=cov_type,
-        coefficients=_coef_frame(fit),
-        notes=tuple(notes),
-    )
+    return _beta_result(kind, fit, "ln_x0", span, cov_type, notes, _coef_frame(fit))
 
 
 def panel_beta_convergence(
@@ -336,28 +349,8 @@ def panel_beta_convergence(
             [X, pd.get_dummies(pd.Categorical(per), prefix="period", drop_first=True, dtype=float)], axis=1
         )
     fit = _fit(g, X, cov_type, groups=reg)
-    beta = float(fit.params["ln_x_lag"])
-    lam, hl, conv, why = speed_half_life(beta, delta)
     notes = [f"LSDV with {n} region dummies" + (" and period dummies" if time_effects else "")]
-    if why:
-        notes.append(why)
-    coefs = _coef_frame(fit).loc[["ln_x_lag"]]
-    return BetaResult(
-        kind="panel",
-        beta=beta,
-        se=float(fit.bse["ln_x_lag"]),
-        t=float(fit.tvalues["ln_x_lag"]),
-        pvalue=float(fit.pvalues["ln_x_lag"]),
-        r2=float(fit.rsquared),
-        nobs=int(fit.nobs),
-        span=delta,
-        speed=lam,
-        half_life=hl,
-        converging=conv,
-        cov_type=cov_type,
-        coefficients=coefs,
-        notes=tuple(notes),
-    )
+    return _beta_result("panel", fit, "ln_x_lag", delta, cov_type, notes, _coef_frame(fit).loc[["ln_x_lag"]])
 
 
 # ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ total)``; nothing is printed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,7 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from regcoord.errors import DataError
-from regcoord.measure._validation import check_groups
+from regcoord.measure._validation import Progress, check_count, check_groups
 from regcoord.measure.decomposition import Kind, TheilDecomposition, _check_kind, theil_decomposition
 from regcoord.measure.inequality import (
     InequalityResult,
@@ -32,18 +32,11 @@ from regcoord.measure.inequality import (
 
 __all__ = ["BootstrapResult", "PermutationResult", "bootstrap", "permutation_test"]
 
-Progress = Callable[[int, int], None] | None
 
 #: elements (years x replications x regions) handled per array pass
 _CHUNK_ELEMENTS = 2_000_000
 #: simulated values within this relative distance of the observed one count as ties (>=)
 _TIE_RTOL = 1e-10
-
-
-def _check_count(value: int, name: str) -> int:
-    if isinstance(value, bool) or int(value) != value or value < 1:
-        raise DataError(f"{name} is {value!r}", expected="a positive whole number")
-    return int(value)
 
 
 # -- permutation test of the between-group share -----------------------------------------------------
@@ -120,7 +113,7 @@ def permutation_test(
     kind: Kind = "T",
     permutations: int = 999,
     seed: int | None = None,
-    progress: Progress = None,
+    progress: Progress | None = None,
     years: Sequence[int] | None = None,
     regions: Sequence[str] | None = None,
 ) -> PermutationResult:
@@ -146,7 +139,7 @@ def permutation_test(
     Mexico, Spatial Economic Analysis 5(3), 277-298.
     """
     kind = _check_kind(kind)
-    perms = _check_count(permutations, "permutations")
+    perms = check_count(permutations, "permutations", minimum=1)
     observed = theil_decomposition(values, groups, weights=weights, kind=kind, years=years, regions=regions)
     c = _checked(values, weights, years, regions, positive=kind == "L")
     T, n = c.x.shape
@@ -259,7 +252,7 @@ def bootstrap(
     seed: int | None = None,
     ci: float = 0.95,
     epsilons: Sequence[float] = (0.5, 1.0, 2.0),
-    progress: Progress = None,
+    progress: Progress | None = None,
     years: Sequence[int] | None = None,
     regions: Sequence[str] | None = None,
 ) -> BootstrapResult:
@@ -274,7 +267,7 @@ def bootstrap(
     the interval is unreliable (no resample can exceed the sample's range, so the upper
     bound sits at the estimate); it is reported for completeness.
     """
-    reps = _check_count(replications, "replications")
+    reps = check_count(replications, "replications", minimum=1)
     if not (0.0 < ci < 1.0):
         raise DataError(f"confidence level {ci}", expected="a number between 0 and 1, e.g. 0.95")
     eps = tuple(_check_epsilon(e) for e in epsilons)

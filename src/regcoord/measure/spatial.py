@@ -14,7 +14,7 @@ its own neighbour is an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,11 +26,11 @@ from scipy.stats import norm
 
 from regcoord.data import PanelMatrix
 from regcoord.errors import DataError
+from regcoord.measure._validation import Progress, check_count
 from regcoord.measure.inequality import _checked, _gini, _year_index
 
 __all__ = ["SpatialGiniResult", "spatial_gini"]
 
-Progress = Callable[[int, int], None] | None
 
 _CHUNK_ELEMENTS = 4_000_000
 
@@ -162,7 +162,7 @@ def spatial_gini(
     *,
     permutations: int = 999,
     seed: int | None = None,
-    progress: Progress = None,
+    progress: Progress | None = None,
     years: Sequence[int] | None = None,
     regions: Sequence[str] | None = None,
 ) -> SpatialGiniResult:
@@ -183,9 +183,7 @@ def spatial_gini(
     Letters in Spatial and Resource Sciences 6, 55-70.  Values are unweighted, as in the
     paper; ``values`` is one cross-section ``(n,)`` or a panel ``(T, n)``.
     """
-    if isinstance(permutations, bool) or int(permutations) != permutations or permutations < 0:
-        raise DataError(f"permutations is {permutations!r}", expected="a whole number >= 0")
-    perms = int(permutations)
+    perms = check_count(permutations, "permutations", minimum=0)
     c = _checked(values, None, years, regions, positive=False)
     x = c.x
     T, n = x.shape

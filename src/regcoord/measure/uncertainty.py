@@ -33,7 +33,7 @@ log), as the JRC's COINr documentation advises for geometric means.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,7 @@ from numpy.typing import ArrayLike
 
 from regcoord.data import Panel
 from regcoord.errors import DataError
+from regcoord.measure._validation import Progress, check_count
 from regcoord.measure.composite import (
     AGGREGATIONS,
     CompositeSpec,
@@ -53,7 +54,6 @@ from regcoord.measure.composite import (
     rank_desc,
 )
 
-Progress = Callable[[int, int], None]
 FACTOR_NAMES = ("normalization", "weighting", "aggregation", "drop_indicator")
 
 
@@ -305,8 +305,7 @@ def uncertainty_analysis(
     spec's pooling (the whole panel when pooled).  ``seed`` is required: the same seed
     gives the same draws.
     """
-    if n_draws < 1:
-        raise DataError(f"n_draws = {n_draws}", expected="at least 1 draw")
+    n_draws = check_count(n_draws, "n_draws", minimum=1)
     fs = _check_factors(spec, factors)
     eng = _Engine(data, spec, fs, year, regions)
     configs = draw_configurations(eng.sizes, n_draws, seed)

@@ -1,4 +1,4 @@
-"""Charts as inline SVG strings (matplotlib, Agg backend, text kept as text).
+"""Charts as inline SVG strings (matplotlib figures without pyplot, text kept as text).
 
 Every function returns one ``<svg>`` element, without the XML prologue, ready to be
 placed in an HTML page.  Text is written as ``<text>`` (``svg.fonttype = 'none'``) with a
@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import io
 import re
+import sys
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg", force=False)
-
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import PatchCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
@@ -85,7 +83,9 @@ def figure_svg(fig: Figure, *, tight: bool = True) -> str:
             bbox_inches="tight" if tight else None,
             metadata={"Date": None, "Creator": None},
         )
-    plt.close(fig)
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:  # a figure made with pyplot: release it from pyplot's registry
+        pyplot.close(fig)
     text = _METADATA.sub("", _COMMENT.sub("", _PROLOGUE.sub("", buf.getvalue(), count=1)))
     return text.strip()
 
@@ -96,7 +96,9 @@ def _new(
 ) -> tuple[Figure, Any]:
     """A figure with fixed margins (left, bottom, right, top as figure fractions)."""
     with _style():
-        fig, ax = plt.subplots(figsize=figsize)
+        # a bare Figure (no pyplot): no global registry, nothing to close, a faster import
+        fig = Figure(figsize=figsize)
+        ax = fig.subplots()
         left, bottom, right, top = margins
         fig.subplots_adjust(left=left, bottom=bottom, right=right, top=top)
     return fig, ax
@@ -137,7 +139,6 @@ def line(
         for label, ys in series.items():
             y = _floats(ys, f"values of {label!r}")
             if len(y) != len(xs):
-                plt.close(fig)
                 raise DataError(
                     f"series {label!r} has {len(y)} values for {len(xs)} x positions",
                     expected="one value per x position",
@@ -213,11 +214,7 @@ def lorenz(
     with _style():
         ax.plot([0, 1], [0, 1], color="#888888", linewidth=1, linestyle="--")
         for label, (vals, wts) in curves.items():
-            try:
-                px, py = lorenz_points(vals, wts)
-            except DataError:
-                plt.close(fig)
-                raise
+            px, py = lorenz_points(vals, wts)
             ax.plot(px, py, linewidth=1.6, label=str(label))
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
@@ -330,7 +327,7 @@ def choropleth(
         ax.set_aspect(1.0 / max(np.cos(np.deg2rad(mid)), 0.1))
         ax.set_axis_off()
         if known.size:
-            sm = matplotlib.cm.ScalarMappable(norm=norm, cmap=colormap)
+            sm = ScalarMappable(norm=norm, cmap=colormap)
             cb = fig.colorbar(sm, ax=ax, shrink=0.6, pad=0.02)
             if legend_label:
                 cb.set_label(legend_label)

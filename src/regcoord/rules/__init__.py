@@ -15,7 +15,7 @@ from regcoord.rules._model import (
     load_rule_set,
     parse_rule_file,
 )
-from regcoord.rules._money import FEN, ROUNDING, apportion_fen, round_fen, to_decimal
+from regcoord.rules._money import FEN, ROUNDING, apportion_fen, largest_remainder_round, round_fen, to_decimal
 from regcoord.rules._trace import Trace, TraceBuilder, TraceStep
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "TraceStep",
     "apportion_fen",
     "available_rule_sets",
+    "largest_remainder_round",
     "load_rule_set",
     "parse_rule_file",
     "round_fen",

@@ -8,9 +8,11 @@ largest-remainder (Hamilton) method, so the parts sum to the total exactly.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
-from decimal import ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 
 from regcoord.errors import DataError
@@ -46,25 +48,66 @@ def round_fen(value: Decimal) -> Decimal:
     return value.quantize(FEN, rounding=ROUND_HALF_EVEN)
 
 
+def largest_remainder_round(
+    numerators: Sequence[int], denominator: int, total: int, *, prefer: Sequence[int] | None = None
+) -> list[int]:
+    """Round exact quotas ``q_i = numerators[i] / denominator`` to integers summing to ``total``.
+
+    Hamilton's (largest-remainder) method:
+
+    .. math::  n_i = \\lfloor q_i \\rfloor + [i \\in R]
+
+    where ``R`` holds the ``total - \\sum_i \\lfloor q_i \\rfloor`` indices with the largest
+    fractional parts ``q_i - \\lfloor q_i \\rfloor``.  Ties in the fractional part go to the
+    larger ``prefer[i]`` (when given), then to the lower index.  Exact integer arithmetic
+    over one common positive ``denominator``.  The one largest-remainder step behind
+    :func:`apportion_fen` and :func:`regcoord.trading.largest_remainder`.
+
+    Source: A. Hamilton (1792); M. Balinski and H. P. Young, *Fair Representation*
+    (2nd ed., Brookings, 2001), ch. 2.
+
+    Raises :class:`DataError` when the quotas cannot be rounded to ``total`` (more units
+    left over than quotas, or fewer than none).
+
+    >>> largest_remainder_round([10, 10, 10], 3, 10)
+    [4, 3, 3]
+    """
+    floors = [q // denominator for q in numerators]
+    rems = [q % denominator for q in numerators]
+    left = total - sum(floors)
+    n = len(floors)
+    if left < 0 or left > n:
+        raise DataError(
+            f"quotas summing to {Fraction(sum(numerators), denominator)} cannot be rounded to {total}",
+            expected=f"a total between {total - left} and {total - left + n}",
+        )
+    key = prefer if prefer is not None else [0] * n
+    order = sorted(range(n), key=lambda i: (-rems[i], -key[i], i))
+    for i in order[:left]:
+        floors[i] += 1
+    return floors
+
+
 def apportion_fen(exact: Sequence[Decimal], total: Decimal) -> tuple[Decimal, ...]:
     """Round ``exact`` shares to the fen so that they sum to ``total`` exactly.
 
-    Largest-remainder (Hamilton) method: floor every share to the fen, then give the
-    remaining fen, one each, to the largest remainders (ties: lower index first).
+    Largest-remainder (Hamilton) method (:func:`largest_remainder_round` on the shares in
+    fen): floor every share to the fen, then give the remaining fen, one each, to the
+    largest remainders (ties: lower index first).
     ``total`` must be a whole number of fen and ``sum(exact)`` must equal it up to
     rounding of the shares' own arithmetic (less than one fen per share).
     """
     total_fen = total.quantize(FEN)
     if total_fen != total:
         raise DataError(f"total {total} is not a whole number of fen")
-    with localcontext() as ctx:
-        ctx.prec = 50
-        floors = [(e / FEN).to_integral_value(rounding=ROUND_FLOOR) for e in exact]
-        rema = [e / FEN - f for e, f in zip(exact, floors, strict=True)]
-        left = int(total_fen / FEN - sum(floors, Decimal(0)))
-    n = len(exact)
-    if left < 0 or left > n:
-        raise DataError(f"shares summing to {sum(exact, Decimal(0))} cannot be apportioned to total {total}")
-    order = sorted(range(n), key=lambda i: (-rema[i], i))
-    extra = set(order[:left])
-    return tuple((floors[i] + (1 if i in extra else 0)) * FEN for i in range(n))
+    in_fen = [Fraction(e) / Fraction(FEN) for e in exact]
+    den = math.lcm(*(q.denominator for q in in_fen))
+    try:
+        units = largest_remainder_round(
+            [q.numerator * (den // q.denominator) for q in in_fen], den, int(total_fen / FEN)
+        )
+    except DataError:
+        raise DataError(
+            f"shares summing to {sum(exact, Decimal(0))} cannot be apportioned to total {total}"
+        ) from None
+    return tuple(Decimal(u) * FEN for u in units)

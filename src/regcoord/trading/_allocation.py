@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from regcoord.errors import DataError
+from regcoord.rules import largest_remainder_round
 from regcoord.trading._rights import Instrument
 
 Method = Literal["grandfathering", "benchmarking", "per_capita", "auction"]
@@ -65,7 +66,8 @@ def largest_remainder(total: int, weights: Sequence[Number] | np.ndarray) -> np.
     fractional parts ``q_i - \\lfloor q_i \\rfloor``.  Ties in the fractional part go to the
     larger weight, then to the earlier position in the input (a documented, deterministic
     rule).  Computed exactly with rationals: the result sums to ``total`` and every
-    ``n_i`` lies in ``{floor(q_i), ceil(q_i)}`` (the quota property).
+    ``n_i`` lies in ``{floor(q_i), ceil(q_i)}`` (the quota property).  The rounding step is
+    :func:`regcoord.rules.largest_remainder_round`, shared with money apportionment.
 
     Source: A. Hamilton (1792); M. Balinski and H. P. Young, *Fair Representation*
     (2nd ed., Brookings, 2001), ch. 2.
@@ -91,13 +93,7 @@ def largest_remainder(total: int, weights: Sequence[Number] | np.ndarray) -> np.
     big_n = sum(num)
     if big_n == 0:
         raise DataError("all weights are zero", column="weight", expected="at least one positive weight")
-    quotas = [total * n for n in num]
-    floors = [q // big_n for q in quotas]
-    rems = [q % big_n for q in quotas]
-    left = total - sum(floors)
-    order = sorted(range(len(fr)), key=lambda i: (-rems[i], -num[i], i))
-    for i in order[:left]:
-        floors[i] += 1
+    floors = largest_remainder_round([total * n for n in num], big_n, total, prefer=num)
     return np.array(floors, dtype=np.int64)
 
 

@@ -17,7 +17,7 @@ stay small while the final answer is still checked against every coalition.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,9 +26,14 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linprog
 
-from regcoord.games.cooperative._game import Allocation, FloatArray, GameError, TUGame, coalition_sums
-
-Progress = Callable[[int, int], None]
+from regcoord.games.cooperative._game import (
+    Allocation,
+    FloatArray,
+    GameError,
+    Progress,
+    TUGame,
+    coalition_sums,
+)
 
 
 def _tol(game: TUGame) -> float:

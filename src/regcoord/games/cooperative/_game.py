@@ -20,6 +20,8 @@ import pandas as pd
 from regcoord.errors import DataError, RegcoordError
 
 FloatArray = npt.NDArray[np.float64]
+#: ``progress(done, total)``: the optional callback of long computations (sampling, LPs)
+Progress = Callable[[int, int], None]
 
 #: the largest game stored as a dense array (2^28 float64 = 2 GiB)
 MAX_PLAYERS = 28

@@ -28,6 +28,7 @@ from regcoord.games.cooperative._game import (
     Allocation,
     FloatArray,
     GameError,
+    Progress,
     TUGame,
     coalition_sums,
     popcounts,
@@ -35,8 +36,6 @@ from regcoord.games.cooperative._game import (
 
 #: chunk of the 2^n array processed at once (2^18 float64 = 2 MiB)
 _CHUNK_BITS = 18
-
-Progress = Callable[[int, int], None]
 
 
 def bit_sums(x: npt.ArrayLike) -> FloatArray:

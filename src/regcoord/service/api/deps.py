@@ -27,10 +27,27 @@ def _now(request: Request) -> datetime:
 
 
 def get_ctx(request: Request) -> Iterator[Ctx]:
+    """A use-case context per request; an authorization denial is rolled back and audited.
+
+    The denied request's own changes are discarded; the decision itself is appended to the
+    audit chain in a fresh transaction (ASVS V16: log authorization decisions).
+    """
     session = request.app.state.sessions()
+    principal = getattr(request.state, "principal", ag.ANONYMOUS)
+    ctx = Ctx(session=session, principal=principal, now=_now(request), tree=region_tree())
     try:
-        principal = getattr(request.state, "principal", ag.ANONYMOUS)
-        yield Ctx(session=session, principal=principal, now=_now(request), tree=region_tree())
+        yield ctx
+    except PermissionDenied as exc:
+        session.rollback()
+        if principal.user_id is not None:
+            ctx.audit(
+                "authz.denied",
+                "request",
+                f"{request.method} {request.url.path}"[:40],
+                {"method": request.method, "path": request.url.path, "reason": str(exc)},
+            )
+            session.commit()
+        raise
     finally:
         session.close()
 

@@ -12,6 +12,7 @@ from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body
 from regcoord.service.api.schemas import (
     ClauseIn,
     DecisionIn,
+    FromTemplateIn,
     InstrumentIn,
     InstrumentPatch,
     ReasonsIn,
@@ -56,6 +57,28 @@ def create(ctx: CtxDep, body: InstrumentIn, request: Request, key: IdemKey = Non
         request_hash=body_hash(request, body),
     )
     return resp
+
+
+@router.get("/templates", summary="Agreement templates and their parameters / 协议模板")
+def templates() -> list[dict[str, Any]]:
+    return [t.to_dict() for t in ag.TEMPLATES.values()]
+
+
+@router.post(
+    "/instruments/from-template", status_code=201, summary="Create a draft from a template / 按模板起草"
+)
+def from_template(ctx: CtxDep, body: FromTemplateIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return respond(
+        ctx,
+        lambda: instrument_out(
+            uc.create_from_template(
+                ctx, template=body.template, params=body.params, title=body.title, summary=body.summary
+            )
+        ),
+        status=201,
+        key=key,
+        request_hash=body_hash(request, body),
+    )
 
 
 @router.get("/instruments", summary="List instruments visible to the caller / 协议列表")

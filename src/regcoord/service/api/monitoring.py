@@ -95,6 +95,11 @@ def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
     }
 
 
+@router.post("/payments/{payment_id}/confirm", summary="Payee confirms receipt / 确认收款")
+def confirm_payment(ctx: CtxDep, payment_id: Id) -> JSONResponse:
+    return respond(ctx, lambda: uc.payment_out(uc.confirm_payment(ctx, payment_id)))
+
+
 @router.get("/payments", summary="Payments ledger (integer fen) / 支付台账")
 def payments(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
     q = select(m.Payment).order_by(m.Payment.id)

@@ -66,12 +66,21 @@ class CompensationIn(_In):
     source: str = Field(default="", max_length=500)
 
 
+class AssessmentIn(_In):
+    engine: Literal["xinan_p_index"]
+    weights: dict[str, str | int | float] = Field(description="k_i per indicator, e.g. {'CODMn': '0.25'}")
+    baselines: dict[str, str | int | float] = Field(description="C_i0 per indicator (mg/L)")
+    k0: str | int | float
+    source: str = Field(default="", max_length=500)
+
+
 class ClauseIn(_In):
     number: str = Field(min_length=1, max_length=20)
     text: str = Field(min_length=1, max_length=10_000)
     obligation: ObligationIn | None = None
     breach: BreachIn | None = None
     compensation: CompensationIn | None = None
+    assessment: AssessmentIn | None = None
 
 
 class InstrumentIn(_In):
@@ -85,6 +94,15 @@ class InstrumentIn(_In):
     expires_on: date | None = None
     core_years: int = Field(default=3, ge=1, le=20)
     adjustment_years: int = Field(default=2, ge=0, le=20)
+
+
+class FromTemplateIn(_In):
+    template: Literal[
+        "eco_compensation_water_quality", "relocated_enterprise_tax_sharing", "energy_supply_price_linkage"
+    ]
+    params: dict[str, str | int | float]
+    title: str | None = Field(default=None, min_length=1, max_length=300)
+    summary: str = Field(default="", max_length=10_000)
 
 
 class InstrumentPatch(_In):
@@ -134,9 +152,12 @@ class ProposalIn(_In):
 class KPIReportIn(_In):
     period_start: date
     period_end: date
-    value: str = Field(min_length=1, max_length=40, description="decimal number as text")
+    value: str | None = Field(default=None, min_length=1, max_length=40, description="decimal number as text")
     evidence: str = Field(min_length=1, max_length=2000)
     force_majeure: bool = False
+    measurements: dict[str, str | int | float] | None = Field(
+        default=None, description="for a clause with an assessment engine: {indicator: concentration}"
+    )
 
 
 class DisputeIn(_In):

@@ -8,14 +8,15 @@ are one transaction.  Creating POSTs take an ``Idempotency-Key``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import Ctx
 
@@ -23,7 +24,15 @@ router = APIRouter(prefix="/api/trading", tags=["rights trading"], responses=ERR
 
 _FEN = 10**15  # upper bound of amounts and prices (fen)
 _UNITS = 10**12  # upper bound of quantities (units)
-Instrument = Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[A-Za-z0-9_]+:\d{4}$")]
+INSTRUMENT_PATTERN = r"^(water|cod|ammonia_n|co2e|energy):(19\d\d|2[01]\d\d|2200)$"
+Instrument = Annotated[
+    str,
+    Field(
+        min_length=6, max_length=20, pattern=INSTRUMENT_PATTERN, description="right:vintage, e.g. co2e:2025"
+    ),
+]
+InstrumentPath = Annotated[str, Path(min_length=6, max_length=20, pattern=INSTRUMENT_PATTERN)]
+InstrumentQuery = Annotated[str | None, Query(min_length=6, max_length=20, pattern=INSTRUMENT_PATTERN)]
 Region = Annotated[str, Field(min_length=1, max_length=12)]
 
 
@@ -86,8 +95,14 @@ class ComplianceIn(_In):
 
 
 def _command(
-    ctx: Ctx, produce: Any, request: Request, body: Any, key: str | None, status: int
+    ctx: Ctx,
+    produce: Callable[[], Any],
+    request: Request,
+    body: BaseModel | None,
+    key: str | None,
+    status: int,
 ) -> JSONResponse:
+    """Run a trading use case under the matching lock; commit (and store the idempotent answer) in it."""
     with uc.matching(ctx):
         return respond(ctx, produce, status=status, key=key, request_hash=body_hash(request, body))
 
@@ -103,12 +118,12 @@ def place_order(ctx: CtxDep, body: OrderIn, request: Request, key: IdemKey = Non
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel a resting order / 撤单")
-def cancel_order(ctx: CtxDep, order_id: int, request: Request) -> JSONResponse:
+def cancel_order(ctx: CtxDep, order_id: Id, request: Request) -> JSONResponse:
     return _command(ctx, lambda: uc.cancel_order(ctx, order_id), request, None, None, 200)
 
 
 @router.post("/orders/{order_id}/replace", summary="Replace a resting order / 改单")
-def replace_order(ctx: CtxDep, order_id: int, body: ReplaceIn, request: Request) -> JSONResponse:
+def replace_order(ctx: CtxDep, order_id: Id, body: ReplaceIn, request: Request) -> JSONResponse:
     return _command(
         ctx, lambda: uc.replace_order(ctx, order_id, **body.model_dump()), request, body, None, 200
     )
@@ -164,15 +179,17 @@ def instruments(ctx: CtxDep) -> list[str]:
 
 
 @router.get("/depth/{instrument}", summary="Order book depth / 买卖盘")
-def depth(ctx: CtxDep, instrument: str, levels: Annotated[int, Query(ge=1, le=200)] = 10) -> dict[str, Any]:
+def depth(
+    ctx: CtxDep, instrument: InstrumentPath, levels: Annotated[int, Query(ge=1, le=200)] = 10
+) -> dict[str, Any]:
     return uc.depth(ctx, instrument, levels=levels)
 
 
 @router.get("/trades", summary="Trade history / 成交记录")
 def trades(
     ctx: CtxDep,
-    instrument: str | None = None,
-    holder: str | None = None,
+    instrument: InstrumentQuery = None,
+    holder: Annotated[str | None, Query(max_length=12)] = None,
     after: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> list[dict[str, Any]]:
@@ -185,7 +202,7 @@ def allocations(ctx: CtxDep) -> list[dict[str, Any]]:
 
 
 @router.get("/compliance/{period}", summary="Compliance status of a period / 履约状态")
-def compliance(ctx: CtxDep, period: int) -> dict[str, Any]:
+def compliance(ctx: CtxDep, period: Annotated[int, Path(ge=1900, le=2200)]) -> dict[str, Any]:
     return uc.compliance_status(ctx, period)
 
 

@@ -123,6 +123,8 @@ class ClauseRow(Base):
     obligation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     breach: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     compensation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: how the reported value is computed from measurements by an engine (e.g. the Xin'an P index)
+    assessment: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     instrument: Mapped[Instrument] = relationship(back_populates="clauses")
 
 
@@ -209,6 +211,8 @@ class KPIReportRow(Base):
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(String(20))
     shortfall: Mapped[Decimal] = mapped_column(DecimalText())
+    #: measurements and the engine's result with its trace, when the value was computed
+    measurements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class BreachRow(Base):

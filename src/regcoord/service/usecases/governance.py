@@ -119,7 +119,9 @@ def evaluate(
     for name, v in (("fund_use", fu), ("satisfaction", sat)):
         if v is not None and not (0 <= v <= 1):
             raise DataError(f"{name} must be a share between 0 and 1", column=name, expected="0 <= x <= 1")
-    inst_uc._transition(ctx, inst, ag.Action.EVALUATE, inst_uc._ctx_for(ctx, inst), {"summary": summary})
+    inst_uc.transition(
+        ctx, inst, ag.Action.EVALUATE, inst_uc.lifecycle_context(ctx, inst), {"summary": summary}
+    )
     ev = m.Evaluation(
         instrument_id=inst.id,
         evaluator_id=ctx.principal.user_id,
@@ -141,16 +143,16 @@ def evaluate(
     )
     if revision_required:
         deadline = ag.revision_deadline(ctx.now.date(), revision_months)
-        inst_uc._transition(
+        inst_uc.transition(
             ctx,
             inst,
             ag.Action.ORDER_REVISION,
-            inst_uc._ctx_for(ctx, inst, reasons=reasons),
+            inst_uc.lifecycle_context(ctx, inst, reasons=reasons),
             {"reasons": reasons, "deadline": deadline.isoformat()},
         )
         inst.revision_deadline = deadline
     else:
-        inst_uc._transition(ctx, inst, ag.Action.CONFIRM, inst_uc._ctx_for(ctx, inst), {})
+        inst_uc.transition(ctx, inst, ag.Action.CONFIRM, inst_uc.lifecycle_context(ctx, inst), {})
     return ev
 
 

@@ -14,6 +14,7 @@ from regcoord.service.db import models as m
 from regcoord.service.usecases._context import (
     Ctx,
     clause_domain,
+    etag,
     instrument_domain,
     is_system,
     load_instrument,
@@ -151,7 +152,10 @@ def create_instrument(
         updated_at=ctx.now,
     )
     inst.parties = [m.Party(region_code=c) for c in codes]
-    inst.clauses = [_clause_row(c) for c in dom_clauses]
+    inst.clauses = [
+        _clause_row(c, _assessment(d, c, f"clauses.{i}"))
+        for i, (c, d) in enumerate(zip(dom_clauses, clauses, strict=True))
+    ]
     ctx.session.add(inst)
     ctx.session.flush()
     _version(ctx, inst, "created")
@@ -159,7 +163,18 @@ def create_instrument(
     return inst
 
 
-def _clause_row(c: ag.Clause) -> m.ClauseRow:
+def _assessment(data: dict[str, Any], clause: ag.Clause, where: str) -> dict[str, Any] | None:
+    spec = data.get("assessment")
+    if spec is None:
+        return None
+    if clause.obligation is None:
+        raise DataError("an assessment needs an obligation to judge", column=f"{where}.assessment")
+    from regcoord.service.usecases import assessments
+
+    return assessments.validate(dict(spec), where=f"{where}.assessment")
+
+
+def _clause_row(c: ag.Clause, assessment: dict[str, Any] | None = None) -> m.ClauseRow:
     d = c.to_dict()
     return m.ClauseRow(
         number=c.number,
@@ -167,6 +182,7 @@ def _clause_row(c: ag.Clause) -> m.ClauseRow:
         obligation=d["obligation"],
         breach=d["breach"],
         compensation=d["compensation"],
+        assessment=assessment,
     )
 
 
@@ -185,7 +201,7 @@ def add_clause(ctx: Ctx, instrument_id: int, data: dict[str, Any]) -> m.Instrume
         )
     parties = [p.region_code for p in inst.parties]
     _check_clauses(ctx, [c], parties, base="clause")
-    inst.clauses.append(_clause_row(c))
+    inst.clauses.append(_clause_row(c, _assessment(data, c, "clause")))
     _after_text_change(ctx, inst, f"clause {c.number} added")
     ctx.audit("instrument.add_clause", "instrument", inst.id, {"clause": c.to_dict()})
     return inst
@@ -204,8 +220,6 @@ def update_instrument(
     ctx: Ctx, instrument_id: int, *, if_match: str | None, changes: dict[str, Any]
 ) -> m.Instrument:
     """Update title, summary or dates under optimistic concurrency (ETag / If-Match)."""
-    from regcoord.service.usecases._context import etag
-
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "edit", policy_object(ctx, inst), f"instrument {instrument_id}")
     if if_match is None:
@@ -243,7 +257,8 @@ class PreconditionFailed(ConflictError):
     """``If-Match`` names a stale version (HTTP 412)."""
 
 
-def _ctx_for(ctx: Ctx, inst: m.Instrument, **kw: Any) -> ag.LifecycleContext:
+def lifecycle_context(ctx: Ctx, inst: m.Instrument, **kw: Any) -> ag.LifecycleContext:
+    """The facts the lifecycle guards need, judged on the date of the call."""
     return ag.LifecycleContext(
         on=ctx.now.date(),
         parties=frozenset(p.region_code for p in inst.parties),
@@ -254,9 +269,10 @@ def _ctx_for(ctx: Ctx, inst: m.Instrument, **kw: Any) -> ag.LifecycleContext:
     )
 
 
-def _transition(
+def transition(
     ctx: Ctx, inst: m.Instrument, action: ag.Action, lc: ag.LifecycleContext, payload: dict[str, Any]
 ) -> None:
+    """Apply one row of the transition table and audit it (from, to, payload)."""
     before = inst.state
     inst.state = ag.apply(inst.state, action, lc).value
     inst.updated_at = ctx.now
@@ -277,8 +293,12 @@ def open_consultation(ctx: Ctx, instrument_id: int, *, closes_at: datetime) -> m
         raise DataError(
             "the consultation window must close in the future", column="closes_at", expected="a later time"
         )
-    _transition(
-        ctx, inst, ag.Action.OPEN_CONSULTATION, _ctx_for(ctx, inst), {"closes_at": closes_at.isoformat()}
+    transition(
+        ctx,
+        inst,
+        ag.Action.OPEN_CONSULTATION,
+        lifecycle_context(ctx, inst),
+        {"closes_at": closes_at.isoformat()},
     )
     cons = m.Consultation(instrument_id=inst.id, opens_at=ctx.now, closes_at=closes_at)
     ctx.session.add(cons)
@@ -305,26 +325,32 @@ def close_consultation(ctx: Ctx, instrument_id: int) -> m.Instrument:
             )
             or 0
         )
-    _transition(ctx, inst, ag.Action.CLOSE_CONSULTATION, _ctx_for(ctx, inst, open_submissions=open_subs), {})
+    transition(
+        ctx, inst, ag.Action.CLOSE_CONSULTATION, lifecycle_context(ctx, inst, open_submissions=open_subs), {}
+    )
     if cons is not None:
         cons.closed_at = ctx.now
     return inst
 
 
 def sign(ctx: Ctx, instrument_id: int) -> m.Instrument:
-    """The principal's region signs; when every party has signed the instrument is sealed."""
+    """The principal's region signs (a negotiated or a revised text).
+
+    When every party has signed a negotiated text it is sealed (``signed``); a revised text
+    stays ``revised`` and can be filed once every party has signed it again.
+    """
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "sign", policy_object(ctx, inst), f"instrument {instrument_id}")
     region = ctx.principal.region
     if region is None:
         raise DataError("the signer is not bound to a region", column="region")
-    _transition(ctx, inst, ag.Action.SIGN, _ctx_for(ctx, inst, signer=region), {"region": region})
+    transition(ctx, inst, ag.Action.SIGN, lifecycle_context(ctx, inst, signer=region), {"region": region})
     party = next(p for p in inst.parties if p.region_code == region)
     party.signed_at = ctx.now
     party.signed_by = ctx.principal.user_id
     ctx.session.flush()
-    if all(p.signed_at is not None for p in inst.parties):
-        _transition(ctx, inst, ag.Action.SEAL, _ctx_for(ctx, inst), {})
+    if inst.state == ag.State.NEGOTIATING.value and all(p.signed_at is not None for p in inst.parties):
+        transition(ctx, inst, ag.Action.SEAL, lifecycle_context(ctx, inst), {})
     return inst
 
 
@@ -369,7 +395,7 @@ def review_findings(ctx: Ctx, inst: m.Instrument) -> list[ag.Finding]:
 def file(ctx: Ctx, instrument_id: int) -> m.FilingReview:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "file", policy_object(ctx, inst), f"instrument {instrument_id}")
-    _transition(ctx, inst, ag.Action.FILE, _ctx_for(ctx, inst), {})
+    transition(ctx, inst, ag.Action.FILE, lifecycle_context(ctx, inst), {})
     parties = [p.region_code for p in inst.parties]
     if len(parties) > 1:
         reviewer_region = ctx.tree.lowest_common_superior(parties[0], *parties[1:]).code
@@ -410,7 +436,7 @@ def current_filing(ctx: Ctx, inst: m.Instrument) -> m.FilingReview:
 def start_review(ctx: Ctx, instrument_id: int) -> m.FilingReview:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "start_review", policy_object(ctx, inst), f"instrument {instrument_id}")
-    _transition(ctx, inst, ag.Action.START_REVIEW, _ctx_for(ctx, inst), {})
+    transition(ctx, inst, ag.Action.START_REVIEW, lifecycle_context(ctx, inst), {})
     fr = current_filing(ctx, inst)
     fr.reviewer_id = ctx.principal.user_id
     return fr
@@ -428,12 +454,14 @@ def decide_review(ctx: Ctx, instrument_id: int, *, approve: bool, reasons: str =
             if f["severity"] == "blocking" and f["rule"] != "participation_below_threshold"
         )
         part_ok = not any(f["rule"] == "participation_below_threshold" for f in fr.findings)
-        lc = _ctx_for(ctx, inst, blocking_findings=n_block, participation_ok=part_ok)
-        _transition(ctx, inst, ag.Action.APPROVE, lc, {"reasons": reasons})
+        lc = lifecycle_context(ctx, inst, blocking_findings=n_block, participation_ok=part_ok)
+        transition(ctx, inst, ag.Action.APPROVE, lc, {"reasons": reasons})
         if inst.effective_from is None:
             inst.effective_from = ctx.now.date()
     else:
-        _transition(ctx, inst, ag.Action.RETURN, _ctx_for(ctx, inst, reasons=reasons), {"reasons": reasons})
+        transition(
+            ctx, inst, ag.Action.RETURN, lifecycle_context(ctx, inst, reasons=reasons), {"reasons": reasons}
+        )
     fr.decision = "approved" if approve else "returned"
     fr.reasons = reasons
     fr.reviewer_id = ctx.principal.user_id
@@ -445,7 +473,7 @@ def decide_review(ctx: Ctx, instrument_id: int, *, approve: bool, reasons: str =
 def resubmit(ctx: Ctx, instrument_id: int) -> m.Instrument:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "resubmit", policy_object(ctx, inst), f"instrument {instrument_id}")
-    _transition(ctx, inst, ag.Action.RESUBMIT, _ctx_for(ctx, inst), {})
+    transition(ctx, inst, ag.Action.RESUBMIT, lifecycle_context(ctx, inst), {})
     for p in inst.parties:
         p.signed_at = None
         p.signed_by = None
@@ -458,11 +486,11 @@ def order_revision(
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "order_revision", policy_object(ctx, inst), f"instrument {instrument_id}")
     deadline = ag.revision_deadline(ctx.now.date(), months)
-    _transition(
+    transition(
         ctx,
         inst,
         ag.Action.ORDER_REVISION,
-        _ctx_for(ctx, inst, reasons=reasons),
+        lifecycle_context(ctx, inst, reasons=reasons),
         {"reasons": reasons, "deadline": deadline.isoformat()},
     )
     inst.revision_deadline = deadline
@@ -472,15 +500,22 @@ def order_revision(
 def revise(
     ctx: Ctx, instrument_id: int, *, clauses: Sequence[dict[str, Any]], note: str = ""
 ) -> m.Instrument:
-    """Adopt a revised text: clauses are replaced or added by number (kept clauses keep their reports)."""
+    """Table a revised text: clauses are replaced or added by number (kept clauses keep their reports).
+
+    Signatures are cleared: every party signs the revised text, then it is filed and reviewed again.
+    """
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "revise", policy_object(ctx, inst), f"instrument {instrument_id}")
     if not clauses:
         raise DataError("a revision needs at least one clause", column="clauses")
     new = [build_clause(c, where=f"clauses.{i}") for i, c in enumerate(clauses)]
     _check_clauses(ctx, new, [p.region_code for p in inst.parties])
-    _transition(
-        ctx, inst, ag.Action.REVISE, _ctx_for(ctx, inst), {"note": note, "clauses": [c.number for c in new]}
+    transition(
+        ctx,
+        inst,
+        ag.Action.REVISE,
+        lifecycle_context(ctx, inst),
+        {"note": note, "clauses": [c.number for c in new]},
     )
     by_number = {r.number: r for r in inst.clauses}
     for c in new:
@@ -496,6 +531,9 @@ def revise(
                 d["compensation"],
             )
     inst.revision_deadline = None
+    for p in inst.parties:  # every party signs the revised text again before it is filed
+        p.signed_at = None
+        p.signed_by = None
     ctx.session.flush()
     _version(ctx, inst, note or "revision")
     return inst
@@ -504,14 +542,16 @@ def revise(
 def terminate(ctx: Ctx, instrument_id: int, *, reasons: str) -> m.Instrument:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "terminate", policy_object(ctx, inst), f"instrument {instrument_id}")
-    _transition(ctx, inst, ag.Action.TERMINATE, _ctx_for(ctx, inst, reasons=reasons), {"reasons": reasons})
+    transition(
+        ctx, inst, ag.Action.TERMINATE, lifecycle_context(ctx, inst, reasons=reasons), {"reasons": reasons}
+    )
     return inst
 
 
 def expire(ctx: Ctx, instrument_id: int) -> m.Instrument:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "expire", policy_object(ctx, inst), f"instrument {instrument_id}")
-    _transition(ctx, inst, ag.Action.EXPIRE, _ctx_for(ctx, inst), {})
+    transition(ctx, inst, ag.Action.EXPIRE, lifecycle_context(ctx, inst), {})
     return inst
 
 
@@ -551,11 +591,13 @@ __all__ = [
     "build_clause",
     "clause_domain",
     "close_consultation",
+    "create_from_template",
     "create_instrument",
     "decide_review",
     "diff",
     "expire",
     "file",
+    "lifecycle_context",
     "list_instruments",
     "open_consultation",
     "order_revision",
@@ -565,6 +607,25 @@ __all__ = [
     "sign",
     "start_review",
     "terminate",
+    "transition",
     "update_instrument",
     "versions",
 ]
+
+
+def create_from_template(
+    ctx: Ctx, *, template: str, params: dict[str, Any], title: str | None = None, summary: str = ""
+) -> m.Instrument:
+    """Create a draft from one of :data:`regcoord.agreements.TEMPLATES` with the parties' parameters."""
+    dom = ag.instantiate(template, params)
+    return create_instrument(
+        ctx,
+        kind=dom.kind.value,
+        title=title or dom.title,
+        parties=list(dom.parties),
+        clauses=[c.to_dict() for c in dom.clauses],
+        template=template,
+        summary=summary or ag.TEMPLATES[template].source,
+        effective_from=dom.effective_from,
+        expires_on=dom.expires_on,
+    )

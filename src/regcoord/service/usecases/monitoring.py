@@ -41,10 +41,12 @@ def report_kpi(
     *,
     period_start: date,
     period_end: date,
-    value: Any,
+    value: Any = None,
     evidence: str,
     force_majeure: bool = False,
+    measurements: dict[str, Any] | None = None,
 ) -> m.KPIReportRow:
+    """Report one period's value (or, for a clause with an assessment, its measurements)."""
     row = ctx.session.get(m.ClauseRow, clause_id)
     if row is None:
         raise NotFound(f"clause {clause_id} not found")
@@ -63,9 +65,24 @@ def report_kpi(
     if not evidence.strip():
         raise DataError("evidence is empty", column="evidence", expected="what proves the value")
     clause = clause_domain(row)
-    report = ag.KPIReport(
-        row.number, period_start, period_end, ag.to_decimal(value, field_name="value"), ctx.now, force_majeure
-    )
+    record: dict[str, Any] | None = None
+    if row.assessment is not None:
+        if measurements is None or value is not None:
+            raise DataError(
+                f"clause {row.number}: its value is computed by {row.assessment['engine']}; give measurements, not a value",
+                column="measurements",
+                expected="{indicator: concentration}",
+            )
+        from regcoord.service.usecases import assessments
+
+        computed, record = assessments.compute(row.assessment, measurements)
+    elif value is None or measurements is not None:
+        raise DataError(
+            "give the value (this clause has no assessment engine for measurements)", column="value"
+        )
+    else:
+        computed = ag.to_decimal(value, field_name="value")
+    report = ag.KPIReport(row.number, period_start, period_end, computed, ctx.now, force_majeure)
     existing = ctx.session.scalar(
         select(m.KPIReportRow.id).where(
             m.KPIReportRow.clause_id == row.id, m.KPIReportRow.period_end == period_end
@@ -97,6 +114,7 @@ def report_kpi(
         reported_at=ctx.now,
         outcome=ev.outcome.value,
         shortfall=ev.shortfall,
+        measurements=record,
     )
     ctx.session.add(rep)
     ctx.session.flush()
@@ -130,7 +148,7 @@ def report_kpi(
             amount_fen=po.amount_fen,
             period_end=po.period_end,
             status="due",
-            trace={"basis": po.basis, "evaluation": ev.to_dict()},
+            trace={"basis": po.basis, "evaluation": ev.to_dict(), "assessment": record},
             created_at=ctx.now,
         )
         ctx.session.add(pay)
@@ -145,7 +163,9 @@ CSV_COLUMNS = ("clause_id", "period_start", "period_end", "value", "evidence")
 def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
     """Bulk import of KPI reports; all rows or none; every row passes the same authorization.
 
-    Columns: ``clause_id, period_start, period_end, value, evidence[, force_majeure]``.
+    Columns: ``clause_id, period_start, period_end, value, evidence[, force_majeure]``, and
+    ``m:<indicator>`` measurement columns for clauses whose value an engine computes
+    (leave ``value`` empty on those rows).
     Errors name the row (1-based, header = row 1) and column.
     """
     inst = load_instrument(ctx, instrument_id)
@@ -177,7 +197,11 @@ def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
                     cid,
                     period_start=_parse_date(r["period_start"], "period_start", i),
                     period_end=_parse_date(r["period_end"], "period_end", i),
-                    value=str(r["value"]).strip(),
+                    value=str(r["value"] or "").strip() or None,
+                    measurements={
+                        k[2:]: v.strip() for k, v in r.items() if k and k.startswith("m:") and v and v.strip()
+                    }
+                    or None,
                     evidence=str(r["evidence"] or ""),
                     force_majeure=fm,
                 )
@@ -216,6 +240,7 @@ def report_out(r: m.KPIReportRow) -> dict[str, Any]:
         "reported_at": r.reported_at.isoformat(),
         "outcome": r.outcome,
         "shortfall": str(r.shortfall),
+        "measurements": r.measurements,
     }
 
 
@@ -245,3 +270,27 @@ def payment_out(p: m.Payment) -> dict[str, Any]:
         "status": p.status,
         "trace": p.trace,
     }
+
+
+def confirm_payment(ctx: Ctx, payment_id: int) -> m.Payment:
+    """The payee's officer confirms that a due payment was received (status ``paid``)."""
+    pay = ctx.session.get(m.Payment, payment_id)
+    if pay is None:
+        raise NotFound(f"payment {payment_id} not found")
+    require(
+        ctx,
+        "confirm_payment",
+        ag.PolicyObject("payment", state=pay.status, parties=frozenset({pay.payee})),
+        f"payment {payment_id}",
+    )
+    if pay.status != "due":
+        raise ConflictError(f"payment {payment_id} is already {pay.status}")
+    pay.status = "paid"
+    ctx.session.flush()
+    ctx.audit(
+        "payment.confirm",
+        "payment",
+        pay.id,
+        {"amount_fen": pay.amount_fen, "payer": pay.payer, "payee": pay.payee},
+    )
+    return pay

@@ -226,6 +226,27 @@ def _allowed(ctx: Ctx, action: str, regions: Sequence[str]) -> bool:
     return False
 
 
+#: roles that may take an action on some object at all (checked before the input is parsed)
+_ROLES: dict[str, frozenset[ag.Role]] = {
+    "trade": frozenset({ag.Role.OFFICER}),
+    "allocate": frozenset({ag.Role.ADMIN, ag.Role.REVIEWER}),
+    "settle": frozenset({ag.Role.ADMIN, ag.Role.REVIEWER}),
+    "deposit": frozenset({ag.Role.ADMIN}),
+    "auction": frozenset({ag.Role.ADMIN}),
+}
+
+
+def _require_role(ctx: Ctx, action: str) -> None:
+    """Refuse at once a principal whose role can never take ``action`` (before validation)."""
+    if ctx.principal.user_id is None and not is_system(ctx):
+        raise PermissionDenied("authentication required")
+    if not is_system(ctx) and ctx.principal.role not in _ROLES[action]:
+        log.warning(
+            "denied user=%s role=%s action=trading.%s", ctx.principal.user_id, ctx.principal.role, action
+        )
+        raise PermissionDenied(f"{ctx.principal.role.value} may not {action} in rights trading")
+
+
 def _require(ctx: Ctx, action: str, regions: Sequence[str], what: str) -> None:
     if ctx.principal.user_id is None and not is_system(ctx):
         raise PermissionDenied("authentication required")
@@ -244,9 +265,7 @@ def _holder(ctx: Ctx, holder: str, column: str = "holder") -> str:
     """The canonical region code of an account holder (accounts are per region)."""
     code = ctx.tree.resolve(str(holder), strict=False)
     if code is None:
-        raise DataError(
-            f"{holder!r} is not a region of the region tree", column=column, expected="a region code"
-        )
+        raise NotFound(f"{column}: region {holder!r} is not in the region tree (no such account)")
     return code
 
 
@@ -266,6 +285,7 @@ def _int(value: Any, column: str, *, minimum: int = 1) -> int:
 # -- commands ----------------------------------------------------------------------------------
 def deposit(ctx: Ctx, *, holder: str, amount_fen: int) -> dict[str, Any]:
     """Pay ``amount_fen`` into ``holder``'s account (opening it)."""
+    _require_role(ctx, "deposit")
     h = _holder(ctx, holder)
     _require(ctx, "deposit", [h], f"account {h}")
     amount = _int(amount_fen, "amount_fen")
@@ -292,8 +312,10 @@ def place_order(
     ``budget_fen`` (the most it may spend).  The answer holds the order id, the event's
     sequence number, whether the order rests and the trades it made.
     """
-    h = _holder(ctx, holder)
-    _require(ctx, "trade", [h], f"account {h}")
+    _require_role(ctx, "trade")
+    code = ctx.tree.resolve(str(holder), strict=False) or str(holder)
+    _require(ctx, "trade", [code], f"account {code}")  # an officer learns nothing of other accounts
+    h = _holder(ctx, code)
     inst = _instrument(instrument)
     qty = _int(quantity, "quantity")
     if side not in ("buy", "sell"):
@@ -353,6 +375,7 @@ def place_order(
 
 
 def _own_order(ctx: Ctx, order_id: int) -> TradingOrder:
+    _require_role(ctx, "trade")
     row = ctx.session.get(TradingOrder, order_id)
     if row is None:
         raise NotFound(f"order {order_id} not found")
@@ -400,6 +423,7 @@ def replace_order(
 
 def start_call(ctx: Ctx, *, instrument: str) -> dict[str, Any]:
     """Open a call (opening auction) phase for an instrument."""
+    _require_role(ctx, "auction")
     _require(ctx, "auction", [], "call auctions")
     inst = _instrument(instrument)
     seq, _ = _command(ctx, lambda b: b.start_call(inst))
@@ -410,6 +434,7 @@ def start_call(ctx: Ctx, *, instrument: str) -> dict[str, Any]:
 
 def uncross(ctx: Ctx, *, instrument: str) -> dict[str, Any]:
     """Execute the call auction of an instrument and return to continuous trading."""
+    _require_role(ctx, "auction")
     _require(ctx, "auction", [], "call auctions")
     inst = _instrument(instrument)
 
@@ -448,6 +473,7 @@ def run_allocation(
     ``data`` is the per-holder history, population or output.  Auction payments are
     recorded in the run (collected outside the book, which holds no treasury account).
     """
+    _require_role(ctx, "allocate")
     inst = _instrument(instrument)
     hs = [_holder(ctx, h, "holders") for h in holders]
     parsed_bids = []
@@ -527,6 +553,7 @@ def settle(
     runs compliance; the credit events go to the coordination service's credit record.
     A (period, right) pair is settled once.
     """
+    _require_role(ctx, "settle")
     p = _int(period, "period", minimum=1900)
     if not verified_use:
         raise DataError("verified use is empty", column="verified_use", expected="{region: {right: units}}")
@@ -670,6 +697,7 @@ def orders(ctx: Ctx, holder: str, *, limit: int = 200) -> list[dict[str, Any]]:
 
 
 def order_out(r: TradingOrder) -> dict[str, Any]:
+    """JSON of an order as submitted."""
     return {
         "order_id": r.order_id,
         "seq": r.seq,
@@ -685,6 +713,7 @@ def order_out(r: TradingOrder) -> dict[str, Any]:
 
 
 def allocation_out(r: AllocationRun) -> dict[str, Any]:
+    """JSON of an allocation run: inputs, the engine's allocation and the book events it issued."""
     return {
         "id": r.id,
         "instrument": r.instrument,
@@ -699,6 +728,7 @@ def allocation_out(r: AllocationRun) -> dict[str, Any]:
 
 
 def compliance_out(r: ComplianceRun) -> dict[str, Any]:
+    """JSON of a compliance run: verified use, breach terms, surrenders and breaches."""
     return {
         "id": r.id,
         "period": r.period,
@@ -711,10 +741,12 @@ def compliance_out(r: ComplianceRun) -> dict[str, Any]:
 
 
 def allocation_runs(ctx: Ctx) -> list[AllocationRun]:
+    """Allocation runs, newest first (public)."""
     return list(ctx.session.scalars(select(AllocationRun).order_by(AllocationRun.id.desc()).limit(500)))
 
 
 def compliance_runs(ctx: Ctx, period: int | None = None) -> list[ComplianceRun]:
+    """Compliance runs, newest first, optionally of one period (public)."""
     q = select(ComplianceRun).order_by(ComplianceRun.id.desc())
     if period is not None:
         q = q.where(ComplianceRun.period == period)

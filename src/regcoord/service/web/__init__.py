@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from regcoord.errors import NotFound
 from regcoord.service.web.indicators import china_disparity
 from regcoord.service.web.routes import router
-from regcoord.service.web.security import web_security
+from regcoord.service.web.security import WebSecurity
 
 STATIC = Path(__file__).parent / "static"
 PLOTLY_PATH = "/static/vendor/plotly.min.js"
@@ -50,7 +50,7 @@ def mount(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
-    app.middleware("http")(web_security)
+    app.add_middleware(WebSecurity)
     # compute the dashboard's indicators (cached per process) off the request path
     threading.Thread(target=china_disparity, name="regcoord-web-warmup", daemon=True).start()
 

@@ -17,6 +17,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
@@ -49,6 +51,7 @@ _env = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -170,6 +173,10 @@ def act(
     except RegcoordError as exc:
         ctx.session.rollback()
         return page(str(exc), _status(exc, ctx))
+    except (IntegrityError, StaleDataError):
+        # a concurrent request changed the same object first (the API answers 409/412 here)
+        ctx.session.rollback()
+        return page("the object was changed by another request; reload and retry", 409)
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done={done}", status_code=303)
 
@@ -280,7 +287,7 @@ def _charts(lang: str, region: str | None) -> dict[str, str]:
         ],
         "layout": {
             "title": {"text": f"{_('dash.chart_provinces')} ({v.latest})"},
-            "yaxis": {"title": {"text": v.unit}},
+            "yaxis": {"title": {"text": _("dash.unit")}},
             "height": 380,
             "margin": {"l": 60, "r": 20, "t": 50, "b": 110},
         },
@@ -393,7 +400,6 @@ def _instrument_page(
         disputes=[gov_uc.dispute_out(d) for d in queries.disputes(ctx, instrument_id=inst.id)],
         evaluations=[gov_uc.evaluation_out(e) for e in queries.evaluations(ctx, instrument_id=inst.id)],
         can=can,
-        today=ctx.now.date().isoformat(),
     )
 
 

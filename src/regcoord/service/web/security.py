@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from regcoord import agreements as ag
 from regcoord.service import auth as auth_mod
@@ -64,39 +65,64 @@ def _resolve(request: Request) -> tuple[ag.Principal, str | None, str | None]:
         return auth_mod.principal_of(user), token, user.username
 
 
-async def web_security(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """HTTP middleware of the web paths: principal, anonymous 401, CSRF cookie."""
-    path = request.url.path
-    if not is_web_path(path):
-        return await call_next(request)
-    principal, token, username = await run_in_threadpool(_resolve, request)
-    if request.method in STATE_CHANGING and path not in ANONYMOUS_OK and principal.user_id is None:
-        return HTMLResponse(
-            "<!doctype html><title>401</title><p>authentication required / 需要登录</p>",
-            status_code=401,
-            headers={"WWW-Authenticate": 'Cookie realm="regcoord"'},
-        )
-    request.state.web_principal = principal
-    request.state.web_token = token
-    request.state.web_username = username
-    cookie = request.cookies.get(CSRF_COOKIE)
-    fresh = cookie is None or len(cookie) < 32
-    csrf = secrets.token_urlsafe(32) if fresh or cookie is None else cookie
-    request.state.csrf = csrf
-    response = await call_next(request)
-    if fresh:
-        response.set_cookie(
-            CSRF_COOKIE,
-            csrf,
-            httponly=True,
-            samesite="strict",
-            secure=request.app.state.settings.cookie_secure,
-            path="/",
-        )
-    if response.headers.get("content-type", "").startswith("text/html"):
-        response.headers["Content-Security-Policy"] = WEB_CSP
-        response.headers.setdefault("Cache-Control", "no-store")
-    return response
+class WebSecurity:
+    """ASGI middleware of the web paths: principal, anonymous 401, CSRF cookie, page CSP.
+
+    A plain ASGI middleware (not ``BaseHTTPMiddleware``): requests outside the web paths
+    (the JSON API, static files) pass straight through at no cost.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_web_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        principal, token, username = await run_in_threadpool(_resolve, request)
+        if (
+            scope["method"] in STATE_CHANGING
+            and scope["path"] not in ANONYMOUS_OK
+            and principal.user_id is None
+        ):
+            denied = HTMLResponse(
+                "<!doctype html><title>401</title><p>authentication required / 需要登录</p>",
+                status_code=401,
+                headers={"WWW-Authenticate": 'Cookie realm="regcoord"'},
+            )
+            await denied(scope, receive, send)
+            return
+        cookie = request.cookies.get(CSRF_COOKIE)
+        fresh = cookie is None or len(cookie) < 32
+        csrf = secrets.token_urlsafe(32) if fresh or cookie is None else cookie
+        state = scope.setdefault("state", {})
+        state.update(web_principal=principal, web_token=token, web_username=username, csrf=csrf)
+        set_cookie = None
+        if fresh:
+            holder = Response()
+            holder.set_cookie(
+                CSRF_COOKIE,
+                csrf,
+                httponly=True,
+                samesite="strict",
+                secure=request.app.state.settings.cookie_secure,
+                path="/",
+            )
+            set_cookie = holder.headers["set-cookie"]
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                if set_cookie is not None:
+                    headers.append("set-cookie", set_cookie)
+                if headers.get("content-type", "").startswith("text/html"):
+                    headers["Content-Security-Policy"] = WEB_CSP
+                    if "cache-control" not in headers:
+                        headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 async def check_csrf(request: Request) -> None:

@@ -143,6 +143,7 @@ def upgrade() -> None:
         sa.Column("obligation", sa.JSON(), nullable=True),
         sa.Column("breach", sa.JSON(), nullable=True),
         sa.Column("compensation", sa.JSON(), nullable=True),
+        sa.Column("assessment", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
             ["instrument_id"], ["instrument.id"], name=op.f("fk_clause_instrument_id_instrument")
         ),
@@ -319,6 +320,7 @@ def upgrade() -> None:
         sa.Column("reported_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("outcome", sa.String(length=20), nullable=False),
         sa.Column("shortfall", sa.String(length=64), nullable=False),
+        sa.Column("measurements", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(["clause_id"], ["clause.id"], name=op.f("fk_kpi_report_clause_id_clause")),
         sa.ForeignKeyConstraint(
             ["reporter_id"], ["user_account.id"], name=op.f("fk_kpi_report_reporter_id_user_account")

@@ -1,0 +1,81 @@
+"""``regcoord convergence``: JSON checked against hand-computed OLS, bad input exits 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from regcoord.cli.app import app
+
+runner = CliRunner()
+
+# 6 regions, 3 equally spaced years; poorer regions grow faster (beta < 0)
+REGIONS = ["A", "B", "C", "D", "E", "F"]
+X = np.array(
+    [
+        [10.0, 20.0, 30.0, 40.0, 55.0, 70.0],
+        [13.0, 24.0, 33.0, 43.0, 57.0, 71.0],
+        [17.0, 28.0, 37.0, 45.0, 60.0, 73.0],
+    ]
+)
+YEARS = [2000, 2005, 2010]
+
+
+@pytest.fixture
+def panel_csv(tmp_path):
+    rows = ["region,year,indicator,value"]
+    rows += [f"{r},{y},gdp,{X[t, i]}" for t, y in enumerate(YEARS) for i, r in enumerate(REGIONS)]
+    path = tmp_path / "panel.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_json_beta_matches_hand_ols(panel_csv):
+    res = runner.invoke(app, ["convergence", str(panel_csv), "--value", "gdp", "--classes", "2", "--json"])
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)  # stdout holds the JSON and nothing else
+    assert out["years"] == [2000, 2010] and out["regions"] == 6
+    # Barro regression by hand: g_i = (ln x_iT - ln x_i0) / 10 on ln x_i0 (numpy least squares)
+    x0, xT = np.log(X[0]), np.log(X[-1])
+    g = (xT - x0) / 10.0
+    slope, _ = np.polyfit(x0, g, 1)
+    assert slope < 0
+    assert out["beta"]["beta"] == pytest.approx(slope, rel=1e-10)
+    assert out["beta"]["nobs"] == 6
+    # speed lambda = -ln(1 + T beta) / T and half-life ln 2 / lambda
+    lam = -np.log(1 + 10.0 * slope) / 10.0
+    assert out["beta"]["speed"] == pytest.approx(lam, rel=1e-10)
+    assert out["beta"]["half_life"] == pytest.approx(np.log(2) / lam, rel=1e-10)
+    # sigma: population standard deviation (ddof = 0) of ln x, written out per year
+    sd = [float(np.sqrt(np.mean((np.log(row) - np.log(row).mean()) ** 2))) for row in X]
+    assert sd[0] > sd[1] > sd[2]  # the dispersion falls year by year here
+    assert out["sigma"]["sd_log"] == pytest.approx(sd, rel=1e-12)
+
+
+def test_table_output_names_the_tests(panel_csv):
+    res = runner.invoke(app, ["convergence", str(panel_csv), "--value", "gdp", "--classes", "2"])
+    assert res.exit_code == 0, res.stderr
+    assert "beta-convergence" in res.stdout and "sigma-convergence" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--value", "nope"], "nope"),
+        (["--value", "gdp", "--cov-type", "HC9"], "cov_type"),
+        (["--value", "gdp", "--controls", "missing"], "missing"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(panel_csv, args, needle):
+    res = runner.invoke(app, ["convergence", str(panel_csv), *args, "--json"])
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    assert needle in res.stderr and "Traceback" not in res.stderr
+
+
+def test_missing_file_exits_2(tmp_path):
+    res = runner.invoke(app, ["convergence", str(tmp_path / "none.csv"), "--value", "gdp"])
+    assert res.exit_code == 2 and "not found" in res.stderr
