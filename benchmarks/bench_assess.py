@@ -83,7 +83,7 @@ def phases(out_dir: Path) -> list[tuple[str, float, float]]:
         bootstrap_replications=999,
     )
     mark("measures (999 permutations, 999 bootstrap)")
-    bounds, _note = load_boundaries()
+    bounds, _note = load_boundaries(a.regions)
     mark("province boundaries (cnmaps)" if bounds else "province boundaries (cnmaps absent)")
     build_report(a, lang="zh", boundaries=bounds).write(out_dir / "phases.html")
     mark("report layout + write")

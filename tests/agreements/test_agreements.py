@@ -171,6 +171,11 @@ def test_guards_refuse() -> None:
         apply("in_force", "expire", LifecycleContext(on=date(2025, 1, 1), expires_on=date(2025, 1, 1)))
         is State.EXPIRED
     )
+    # a revised text is signed again by every party before it is filed
+    two = frozenset({"33", "34"})
+    with pytest.raises(ConflictError, match="not yet signed"):
+        apply("revised", "file", LifecycleContext(on=D0, parties=two, signed_by=frozenset({"33"})))
+    assert apply("revised", "sign", LifecycleContext(on=D0, parties=two, signer="34")) is State.REVISED
 
 
 @given(st.sampled_from(list(State)), st.sampled_from(list(Action)))

@@ -118,3 +118,13 @@ def test_report_draws_the_map_when_boundaries_are_given():
     html = build_report(a, lang="zh", boundaries=bounds).render()
     assert "省界" in html and "以柱状图代替地图" not in html
     assert len(re.findall(r"<svg", html)) >= 5
+
+
+def test_no_china_map_for_other_regions(mexico):
+    from regcoord.report.assess import load_boundaries
+
+    bounds, note = load_boundaries(mexico.regions)  # Mexican states: no map is read
+    assert bounds is None and note is not None and "not all provinces" in note.en
+    # boundaries that cover none of the regions give the bar chart, with the reason
+    html = build_report(mexico, lang="en", boundaries={"11": _square(0.0, 0.0)}).render()
+    assert "A bar chart instead of a map: no boundaries for these region codes" in html

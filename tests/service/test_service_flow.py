@@ -109,6 +109,11 @@ def test_full_loop(world: Any) -> None:
     vs = w.get(f"/api/instruments/{iid}/versions").json()
     d = w.get(f"/api/instruments/{iid}/diff?a=1&b={vs[-1]['number']}").json()
     assert d["added"] == 1 and d["removed"] == 1 and "monthly within 10 days" in d["unified"]
+    # the revised text is signed again by both parties, then filed for review
+    assert w.post("off-33", f"/api/instruments/{iid}/file").status_code == 409
+    assert w.post("off-33", f"/api/instruments/{iid}/sign").json()["state"] == "revised"
+    assert w.post("off-34", f"/api/instruments/{iid}/sign").json()["state"] == "revised"
+    assert w.post("off-33", f"/api/instruments/{iid}/file").json()["reviewer_region"] == "CN"
     assert w.get("/api/audit/verify").json()["ok"]
 
 

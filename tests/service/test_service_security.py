@@ -339,3 +339,43 @@ def test_drafts_are_scoped(world: Any) -> None:
     assert w.client.get(f"/api/instruments/{iid}", headers=w.h("rev-cn")).status_code == 200
     assert [i["id"] for i in w.get("/api/instruments", "off-11").json()] == []
     assert [i["id"] for i in w.get("/api/instruments", "off-34").json()] == [iid]
+
+
+def test_concurrent_requests_with_one_idempotency_key(world: Any) -> None:
+    """Racing requests with one key create one instrument; every caller gets the same response."""
+    import threading
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    w = world
+    body = {
+        "kind": "plan",
+        "title": "Race",
+        "parties": ["33"],
+        "clauses": [{"number": "1", "text": "10 km of road"}],
+    }
+    headers = {**w.h("off-33"), "Idempotency-Key": "race-1"}
+    barrier = threading.Barrier(4)
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def go() -> None:
+        with TestClient(w.app) as c:
+            barrier.wait()
+            r = c.post("/api/instruments", json=body, headers=headers)
+        with lock:
+            results.append((r.status_code, r.json()))
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {s for s, _ in results} == {201}
+    assert len({b["id"] for _, b in results}) == 1
+    with w.session() as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(m.Instrument)) == 1
+        assert audit.verify(s).ok

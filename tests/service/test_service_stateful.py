@@ -171,7 +171,7 @@ def test_lifecycle_state_machine(world: Any) -> None:
                     steps[state] = (user, f"/api/consultations/{cons}/submissions", {"text": "c"})
                 else:
                     steps[state] = (proposer, f"{base}/consultation/close", None)
-            if state == "negotiating":
+            if state in ("negotiating", "revised") and not all(p["signed"] for p in inst["parties"]):
                 unsigned = [p["region"] for p in inst["parties"] if not p["signed"]]
                 steps[state] = (f"off-{unsigned[0]}", f"{base}/sign", None)
             if state not in steps:

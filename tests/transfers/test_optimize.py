@@ -166,3 +166,9 @@ def test_unreachable_target_and_bad_input():
         allocate_budget(["a", "b"], [1, 1], [1, 2], 5, caps=[1, 1])
     with pytest.raises(DataError, match="no region worse off"):
         allocate_budget(["a", "b"], [1, 1], [1, 2], 5, floors=[-1, 0])
+    with pytest.raises(DataError, match=r"duplicate region\(s\) \['a'\]"):
+        allocate_budget(["a", "a"], [1, 1], [1, 2], 5)
+    with pytest.raises(DataError, match="at least 2 regions"):
+        allocate_budget(["a"], [1], [1], 5)
+    with pytest.raises(DataError, match=r"population.*are not numbers"):
+        allocate_budget(["a", "b"], ["x", "y"], [1, 2], 5)

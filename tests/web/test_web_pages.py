@@ -237,6 +237,12 @@ def test_dashboard_shows_the_measure_indicators(client: TestClient) -> None:
     shown = float(re.search(r'id="kpi-gini">([0-9.]+)<', html).group(1))  # type: ignore[union-attr]
     assert shown == pytest.approx(expected, abs=5e-5)
     assert 'data-plot="' in html
+    # the region's own value and rank among the 31 provinces (rank 1 = highest)
+    html = client.get("/dashboard?region=34&lang=en").text
+    own = x.values[-1][list(x.regions).index("34")]
+    assert f"{own:,.0f}" in html
+    rank = 1 + int((x.values[-1] > own).sum())
+    assert f"rank {rank} / 31" in html
     # the translated unit label is the unit the bundled panel states
     from regcoord.service.web.indicators import china_disparity
 

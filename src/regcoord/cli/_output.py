@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from regcoord.errors import DataError, RegcoordError
@@ -53,7 +54,7 @@ def print_json(obj: Any) -> None:
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -74,6 +75,27 @@ def writing(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror}", source=str(path)) from None
+
+
+def write_report(
+    out: Path,
+    lang: str,
+    title: tuple[str, str],
+    method: tuple[str, str, str, str],
+    sections: Sequence[Any],
+) -> Path:
+    """Write one HTML report (title en/zh, one method with formula and source, sections) and
+    say so on stderr, so that ``--json`` output stays clean; an OS error exits with code 2."""
+    from regcoord.report import Report
+
+    rep = Report(title[0], title[1], lang=lang)
+    rep.add_method(*method)
+    for s in sections:
+        rep.add(s)
+    with writing(out):
+        path = rep.write(out)
+    err_console.print(f"report written 报告已写入: {path}")
+    return path
 
 
 @contextmanager

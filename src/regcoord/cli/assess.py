@@ -91,7 +91,7 @@ def assess(
     # the numerical and report stack is imported here, not at start-up: every other command
     # of the CLI would otherwise pay for it (about 2 s of imports)
     from regcoord.measure.composite import load_spec
-    from regcoord.report.assess import build_report, load_boundaries, run_assessment, summarize
+    from regcoord.report.assess import Note, build_report, load_boundaries, run_assessment, summarize
 
     try:
         if lang not in LANGS:
@@ -120,16 +120,25 @@ def assess(
                 source=citation,
                 progress=progress,
             )
-        boundaries, map_note = (None, "maps switched off (--no-map)") if no_map else load_boundaries()
+        boundaries, map_note = (
+            (None, Note("maps switched off (--no-map)", "已关闭地图（--no-map）"))
+            if no_map
+            else load_boundaries(result.regions)
+        )
         report = build_report(result, lang=lang, boundaries=boundaries, map_note=map_note)
         with writing(out):
             path = report.write(out)
     except RegcoordError as exc:
         # escaped: messages such as "pip install regcoord[maps]" hold brackets Rich would eat
-        raise fail(escape(str(exc))) from None
+        raise fail(str(exc)) from None
     if json_out:
         print_json(
-            {**result.to_dict(), "report": str(path), "map": boundaries is not None, "map_note": map_note}
+            {
+                **result.to_dict(),
+                "report": str(path),
+                "map": boundaries is not None,
+                "map_note": map_note.to_dict() if map_note else None,
+            }
         )
         return
     table = Table("", "", title=escape(result.title_en if lang == "en" else result.title_zh))
@@ -139,5 +148,5 @@ def assess(
     for note in result.notes:
         err_console.print(f"note: {escape(note.zh if lang == 'zh' else note.en)}", highlight=False)
     if map_note:
-        err_console.print(f"note: {escape(map_note)}", highlight=False)
+        err_console.print(f"note: {escape(map_note.zh if lang == 'zh' else map_note.en)}", highlight=False)
     console.print(f"report written to {escape(str(path))}  报告已写入", highlight=False)

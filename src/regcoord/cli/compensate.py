@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from regcoord.cli._input import parse_date, read_csv
-from regcoord.cli._output import console, err_console, print_json, user_errors, writing
+from regcoord.cli._output import console, print_json, user_errors, write_report
 from regcoord.compensation import (
     compensation_bounds,
     ecosystem_service_value,
@@ -60,24 +60,6 @@ def _trace_table(trace: Trace, title: str) -> None:
         value = s.value if isinstance(s.value, str) else str(s.to_dict()["value"])
         table.add_row(s.kind, s.name, value, extra, s.valid)
     console.print(table)
-
-
-def _report(
-    out: Path,
-    lang: str,
-    title: tuple[str, str],
-    method: tuple[str, str, str, str],
-    sections: list[Any],
-) -> None:
-    from regcoord.report import Report
-
-    rep = Report(title[0], title[1], lang=lang)
-    rep.add_method(*method)
-    for s in sections:
-        rep.add(s)
-    with writing(out):
-        path = rep.write(out)
-    err_console.print(f"report written 报告已写入: {path}")
 
 
 def _trace_section(trace: Trace) -> Any:
@@ -273,7 +255,7 @@ def water_quality(
                         )
                     )
             secs += [_trace_section(r.trace) for r in results]
-            _report(
+            write_report(
                 out,
                 lang,
                 (f"Water-quality compensation ({rs.title_en})", f"水质生态补偿（{rs.title_zh}）"),
@@ -393,7 +375,7 @@ def esv(
                     )
                 )
             secs.append(_trace_section(res.trace))
-            _report(
+            write_report(
                 out,
                 lang,
                 ("Ecosystem-service value", "生态系统服务价值"),
@@ -465,7 +447,7 @@ def tax_share(
 
         with user_errors():
             f = res.to_frame()
-            _report(
+            write_report(
                 out,
                 lang,
                 ("Relocated-enterprise tax sharing", "产业转移企业税收分享"),

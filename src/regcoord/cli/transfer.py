@@ -19,7 +19,7 @@ import pandas as pd
 import typer
 
 from regcoord.cli._input import parse_date, read_csv
-from regcoord.cli._output import console, err_console, print_json, progress_bar, user_errors, writing
+from regcoord.cli._output import console, print_json, progress_bar, user_errors, write_report
 from regcoord.errors import DataError
 from regcoord.rules import ROUNDING, Trace, load_rule_set, to_decimal
 from regcoord.transfers import (
@@ -100,26 +100,20 @@ def _print_result(res: TransferResult) -> None:
 def _formula_report(
     results: list[TransferResult], out: Path, lang: str, method: tuple[str, str, str, str]
 ) -> None:
-    from regcoord.report import Report, Section, charts
+    from regcoord.report import Section, charts
 
-    rep = Report("Fiscal equalization transfers", "财政均衡性转移支付", lang=lang)
-    rep.add_method(*method)
-    for res in results:
-        rep.add(
-            Section(
-                res.scheme,
-                res.scheme,
-                text_en=f"Payer: {res.payer}. Total {res.total}.",
-                text_zh=f"出资方：{res.payer}。合计 {res.total}。",
-                charts=[
-                    charts.bar(list(res.regions), [float(a) for a in res.amounts], title="amount / 金额")
-                ],
-                tables=[res.to_frame(), _trace_frame(res.trace)],
-            )
+    sections = [
+        Section(
+            res.scheme,
+            res.scheme,
+            text_en=f"Payer: {res.payer}. Total {res.total}.",
+            text_zh=f"出资方：{res.payer}。合计 {res.total}。",
+            charts=[charts.bar(list(res.regions), [float(a) for a in res.amounts], title="amount / 金额")],
+            tables=[res.to_frame(), _trace_frame(res.trace)],
         )
-    with writing(out):
-        path = rep.write(out)
-    err_console.print(f"report written 报告已写入: {path}")
+        for res in results
+    ]
+    write_report(out, lang, ("Fiscal equalization transfers", "财政均衡性转移支付"), method, sections)
 
 
 _METHODS = {
@@ -279,44 +273,44 @@ def _req(v: list[Any] | None) -> list[Any]:
 
 
 def _optimize_report(res: AllocationResult, out: Path, lang: str, extra: str = "") -> None:
-    from regcoord.report import Report, Section, charts
+    from regcoord.report import Section, charts
 
-    rep = Report("Transfer budget allocation", "转移支付预算优化分配", lang=lang)
-    rep.add_method(
-        "Water-filling (leximin)",
-        "注水法（字典序最大最小）",
-        "t_i = clip(p_i (L - x_i), lo_i, hi_i), sum_i t_i = B",
-        "optimal for Theil, weighted CV (separable convex, KKT); verified against scipy SLSQP/HiGHS",
-    )
     idx = {"theil": "Theil T 泰尔指数", "cv": "Williamson CV 加权变异系数", "gini": "Gini 基尼系数"}[
         res.index
     ]
-    rep.add(
-        Section(
-            "Disparity before and after",
-            "分配前后的差距",
-            text_en=f"{idx}: {res.index_before:.6f} before, {res.index_after:.6f} after; budget {res.budget}. {extra}",
-            text_zh=f"{idx}：分配前 {res.index_before:.6f}，分配后 {res.index_after:.6f}；预算 {res.budget}。{extra}",
-            charts=[
-                charts.lorenz(
-                    {
-                        "before 分配前": (list(res.before), list(res.population)),
-                        "after 分配后": (list(res.after), list(res.population)),
-                    },
-                    title="Lorenz curves of per-capita expenditure / 人均支出洛伦兹曲线",
-                ),
-                charts.bar(
-                    list(res.regions),
-                    {"before 分配前": list(res.before), "after 分配后": list(res.after)},
-                    title="per-capita expenditure / 人均支出",
-                ),
-            ],
-            tables=[res.to_frame(), _trace_frame(res.trace)],
-        )
+    section = Section(
+        "Disparity before and after",
+        "分配前后的差距",
+        text_en=f"{idx}: {res.index_before:.6f} before, {res.index_after:.6f} after; budget {res.budget}. {extra}",
+        text_zh=f"{idx}：分配前 {res.index_before:.6f}，分配后 {res.index_after:.6f}；预算 {res.budget}。{extra}",
+        charts=[
+            charts.lorenz(
+                {
+                    "before 分配前": (list(res.before), list(res.population)),
+                    "after 分配后": (list(res.after), list(res.population)),
+                },
+                title="Lorenz curves of per-capita expenditure / 人均支出洛伦兹曲线",
+            ),
+            charts.bar(
+                list(res.regions),
+                {"before 分配前": list(res.before), "after 分配后": list(res.after)},
+                title="per-capita expenditure / 人均支出",
+            ),
+        ],
+        tables=[res.to_frame(), _trace_frame(res.trace)],
     )
-    with writing(out):
-        path = rep.write(out)
-    err_console.print(f"report written 报告已写入: {path}")
+    write_report(
+        out,
+        lang,
+        ("Transfer budget allocation", "转移支付预算优化分配"),
+        (
+            "Water-filling (leximin)",
+            "注水法（字典序最大最小）",
+            "t_i = clip(p_i (L - x_i), lo_i, hi_i), sum_i t_i = B",
+            "optimal for Theil, weighted CV (separable convex, KKT); verified against scipy SLSQP/HiGHS",
+        ),
+        [section],
+    )
 
 
 @app.command("optimize")

@@ -30,6 +30,7 @@ adjusted noise-to-signal ratio is ``[B/(B+D)] / [A/(A+C)]`` and the loss
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -478,7 +479,7 @@ def _groups_for(data: Any, rule: Rule, groups: Sequence[object] | None, regs: Se
 def _widening_gap(
     x: np.ndarray, rule: Rule, data: Any, groups: Sequence[object] | None, regs: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray]:
-    from regcoord.measure import inequality
+    inequality_module = importlib.import_module("regcoord.measure.inequality")
 
     p = rule.params
     k = int(p.get("k", 3))
@@ -488,7 +489,7 @@ def _widening_gap(
         if (p.get("group") or groups is not None)
         else np.zeros(n, dtype=np.intp)
     )
-    fn = getattr(inequality, str(p.get("index", "cv")))
+    fn = getattr(inequality_module, str(p.get("index", "cv")))
     idx = np.zeros((T, n))
     for gi in np.unique(g):  # one index series per group (a handful), vectorized over years
         members = g == gi

@@ -1,6 +1,6 @@
 """Regions: a tree of administrative regions plus overlapping groupings."""
 
-from regcoord.regions._china import NATION_CODE, china, province_codes
+from regcoord.regions._china import NATION_CODE, china, province_boundaries, province_codes
 from regcoord.regions._model import Group, Grouping, Level, Region, RegionTree
 
 __all__ = [
@@ -11,5 +11,6 @@ __all__ = [
     "Region",
     "RegionTree",
     "china",
+    "province_boundaries",
     "province_codes",
 ]

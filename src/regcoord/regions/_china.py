@@ -101,3 +101,14 @@ def china(*, full: bool = False) -> RegionTree:
 def province_codes() -> list[str]:
     """The 31 provincial codes in GB/T 2260 order."""
     return [r.code for r in _china_provinces().at_level(Level.PROVINCE)]
+
+
+def province_boundaries(*, tolerance: float = 0.03) -> dict[str, dict[str, object]]:
+    """GeoJSON geometries (WGS 84) of the provincial units, keyed by two-digit code.
+
+    Needs the optional ``cnmaps`` data package (``pip install regcoord[maps]``); raises
+    :class:`regcoord.errors.NotFound` otherwise.
+    """
+    from regcoord.regions import _cnmaps
+
+    return _cnmaps.province_boundaries(tolerance=tolerance)

@@ -466,14 +466,34 @@ def _warnings(
 
 
 # -- map data --------------------------------------------------------------------------------------
-def load_boundaries() -> tuple[dict[str, dict[str, Any]] | None, str | None]:
-    """Province boundaries from cnmaps, or ``None`` and a note saying how to get them."""
-    from regcoord.regions import _cnmaps
+#: the note shown when the map data are not installed
+NO_MAPS = Note(
+    f"maps need the optional cnmaps data: {MAPS_HINT}",
+    f"地图需要可选的 cnmaps 数据：{MAPS_HINT}",
+)
 
+
+def load_boundaries(
+    regions: Sequence[str] | None = None,
+) -> tuple[dict[str, dict[str, Any]] | None, Note | None]:
+    """Province boundaries from cnmaps, or ``None`` and a note saying why not.
+
+    With ``regions``, boundaries are read only when they are China's provincial codes
+    (the map would otherwise show none of them).
+    """
+    from regcoord.regions import province_boundaries, province_codes
+
+    if regions is not None:
+        provinces = set(province_codes())
+        if not all(r in provinces for r in regions):
+            return None, Note(
+                "the map covers China's provinces, and these regions are not all provinces",
+                "地图只覆盖中国各省级行政区，这些地区并非都是省级行政区",
+            )
     try:
-        return _cnmaps.province_boundaries(), None
+        return province_boundaries(), None
     except NotFound:
-        return None, f"maps need the optional cnmaps data: {MAPS_HINT}"
+        return None, NO_MAPS
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -520,7 +540,7 @@ def build_report(
     *,
     lang: str = "en",
     boundaries: Mapping[str, Any] | None = None,
-    map_note: str | None = None,
+    map_note: Note | None = None,
 ) -> Report:
     """Lay out an :class:`Assessment` as a bilingual report (charts, tables, methods)."""
     rep = Report(a.title_en, a.title_zh, lang=lang)
@@ -914,7 +934,7 @@ def build_report(
     # -- map or bar chart of the last year
     latest = a.latest
     title = _t(lang, f"{v_en} in {last}", f"{last} 年{v_zh}")
-    if boundaries:
+    if boundaries and any(r in boundaries for r in a.regions):
         chart = charts.choropleth(
             boundaries, latest, title=title, legend_label=a.unit, missing_label=_t(lang, "no data", "无数据")
         )
@@ -925,9 +945,11 @@ def build_report(
         chart = charts.bar(
             [_region_label(a, r, lang) for r in order], [latest[r] for r in order], title=title, ylabel=a.unit
         )
-        hint = map_note or f"maps need the optional cnmaps data: {MAPS_HINT}"
-        text_en = f"A bar chart instead of a map: {hint}."
-        text_zh = f"以柱状图代替地图：地图需要可选的 cnmaps 数据（{MAPS_HINT}）。"
+        hint = map_note or (
+            Note("no boundaries for these region codes", "没有这些地区代码的边界") if boundaries else NO_MAPS
+        )
+        text_en = f"A bar chart instead of a map: {hint.en}."
+        text_zh = f"以柱状图代替地图：{hint.zh}。"
     table = pd.DataFrame(
         {
             _t(lang, "region", "地区"): [_region_label(a, r, lang) for r in a.regions],

@@ -26,7 +26,7 @@ def to_decimal(value: Any, *, name: str = "value") -> Decimal:
     if isinstance(value, Decimal):
         d = value
     elif isinstance(value, bool):
-        raise DataError(f"{name}: expected a number, got {value!r}")
+        raise DataError(f"{name}: expected a number, got {value!r}", expected="a finite number")
     elif isinstance(value, numbers.Integral):  # int and NumPy integers
         d = Decimal(int(value))
     elif isinstance(value, numbers.Real):  # float and NumPy floats: from the shortest decimal text
@@ -35,11 +35,11 @@ def to_decimal(value: Any, *, name: str = "value") -> Decimal:
         try:
             d = Decimal(value.strip())
         except InvalidOperation:
-            raise DataError(f"{name}: {value!r} is not a number") from None
+            raise DataError(f"{name}: {value!r} is not a number", expected="a finite number") from None
     else:
-        raise DataError(f"{name}: expected a number, got {value!r}")
+        raise DataError(f"{name}: expected a number, got {value!r}", expected="a finite number")
     if not d.is_finite():
-        raise DataError(f"{name}: {value!r} is not a finite number")
+        raise DataError(f"{name}: {value!r} is not a finite number", expected="a finite number")
     return d
 
 
@@ -99,7 +99,9 @@ def apportion_fen(exact: Sequence[Decimal], total: Decimal) -> tuple[Decimal, ..
     """
     total_fen = total.quantize(FEN)
     if total_fen != total:
-        raise DataError(f"total {total} is not a whole number of fen")
+        raise DataError(
+            f"total {total} is not a whole number of fen", expected="an amount with at most two decimals"
+        )
     in_fen = [Fraction(e) / Fraction(FEN) for e in exact]
     den = math.lcm(*(q.denominator for q in in_fen))
     try:
@@ -108,6 +110,7 @@ def apportion_fen(exact: Sequence[Decimal], total: Decimal) -> tuple[Decimal, ..
         )
     except DataError:
         raise DataError(
-            f"shares summing to {sum(exact, Decimal(0))} cannot be apportioned to total {total}"
+            f"shares summing to {sum(exact, Decimal(0))} cannot be apportioned to total {total}",
+            expected="shares that add up to the total (within one fen per share)",
         ) from None
     return tuple(Decimal(u) * FEN for u in units)

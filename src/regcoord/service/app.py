@@ -88,6 +88,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     @app.middleware("http")
     async def authenticate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         principal, token = ag.ANONYMOUS, None
+        if "\x00" in request.url.path or "%00" in request.url.query or "%00" in request.url.path:
+            return _error(
+                422, [{"loc": ["query"], "msg": "NUL characters are not allowed", "type": "value_error"}]
+            )
         if request.url.path.startswith("/api/"):
             principal, token = await run_in_threadpool(_resolve, request)
             if (

@@ -47,6 +47,7 @@ from scipy import optimize
 from regcoord.errors import DataError
 from regcoord.measure.inequality import gini, theil_t, williamson_cv
 from regcoord.rules import Trace, TraceBuilder, apportion_fen, round_fen, to_decimal
+from regcoord.transfers.formulas import _labels
 
 __all__ = [
     "INDICES",
@@ -89,16 +90,16 @@ def _problem(
     floors: Any,
     caps: Any,
 ) -> _Problem:
-    labels = tuple(str(r) for r in regions)
+    labels = _labels(regions, 2)
     n = len(labels)
-    if n < 2:
-        raise DataError(f"need at least 2 regions, got {n}")
-    dup = sorted({r for r in labels if labels.count(r) > 1})
-    if dup:
-        raise DataError(f"duplicate region(s) {dup}", column="region")
 
     def arr(v: Any, name: str, default: float) -> np.ndarray:
-        a = np.full(n, default, float) if v is None else np.asarray(v, dtype=float)
+        try:
+            a = np.full(n, default, float) if v is None else np.asarray(v, dtype=float)
+        except (TypeError, ValueError):
+            raise DataError(
+                f"{name}: {v!r} are not numbers", column=name, expected="finite numbers"
+            ) from None
         if a.ndim == 0:
             a = np.full(n, float(a))
         if a.shape != (n,):

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from regcoord.errors import NotFound
 from regcoord.service import audit
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
-from regcoord.service.api.schemas import DisputeDecisionIn, DisputeIn, EvaluationIn
+from regcoord.service.api.schemas import DisputeDecisionIn, DisputeIn, DisputeOut, EvaluationIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import governance as uc
 from regcoord.service.usecases._context import load_instrument
@@ -34,7 +34,7 @@ def raise_dispute(
     )
 
 
-@router.get("/disputes", summary="Disputes / 争议列表")
+@router.get("/disputes", summary="Disputes / 争议列表", response_model=list[DisputeOut])
 def disputes(ctx: CtxDep, routed_to: str | None = None) -> list[dict[str, Any]]:
     q = select(m.Dispute).order_by(m.Dispute.id)
     if routed_to:
@@ -42,7 +42,7 @@ def disputes(ctx: CtxDep, routed_to: str | None = None) -> list[dict[str, Any]]:
     return [uc.dispute_out(d) for d in ctx.session.scalars(q.limit(1000))]
 
 
-@router.get("/disputes/{dispute_id}", summary="One dispute / 争议")
+@router.get("/disputes/{dispute_id}", summary="One dispute / 争议", response_model=DisputeOut)
 def dispute(ctx: CtxDep, dispute_id: Id) -> dict[str, Any]:
     d = ctx.session.get(m.Dispute, dispute_id)
     if d is None:

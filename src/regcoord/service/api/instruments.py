@@ -14,6 +14,7 @@ from regcoord.service.api.schemas import (
     DecisionIn,
     FromTemplateIn,
     InstrumentIn,
+    InstrumentOut,
     InstrumentPatch,
     ReasonsIn,
     ReviseIn,
@@ -44,7 +45,10 @@ def lifecycle() -> list[dict[str, str]]:
 
 
 @router.post(
-    "/instruments", status_code=201, summary="Create an instrument (draft) / 新建协议、规划或对口项目"
+    "/instruments",
+    status_code=201,
+    summary="Create an instrument (draft) / 新建协议、规划或对口项目",
+    responses={201: {"model": InstrumentOut}},
 )
 def create(ctx: CtxDep, body: InstrumentIn, request: Request, key: IdemKey = None) -> JSONResponse:
     data = body.model_dump(mode="python")
@@ -65,7 +69,10 @@ def templates() -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/instruments/from-template", status_code=201, summary="Create a draft from a template / 按模板起草"
+    "/instruments/from-template",
+    status_code=201,
+    summary="Create a draft from a template / 按模板起草",
+    responses={201: {"model": InstrumentOut}},
 )
 def from_template(ctx: CtxDep, body: FromTemplateIn, request: Request, key: IdemKey = None) -> JSONResponse:
     return respond(
@@ -81,12 +88,20 @@ def from_template(ctx: CtxDep, body: FromTemplateIn, request: Request, key: Idem
     )
 
 
-@router.get("/instruments", summary="List instruments visible to the caller / 协议列表")
+@router.get(
+    "/instruments",
+    summary="List instruments visible to the caller / 协议列表",
+    response_model=list[InstrumentOut],
+)
 def list_(ctx: CtxDep, state: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
     return [instrument_out(i) for i in uc.list_instruments(ctx, state=state, region=region)]
 
 
-@router.get("/instruments/{instrument_id}", summary="One instrument, with its ETag / 协议详情")
+@router.get(
+    "/instruments/{instrument_id}",
+    summary="One instrument, with its ETag / 协议详情",
+    responses={200: {"model": InstrumentOut}},
+)
 def get(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     inst = load_instrument(ctx, instrument_id)
     return JSONResponse(instrument_out(inst), headers={"ETag": etag(inst)})
@@ -107,7 +122,12 @@ def patch(
     )
 
 
-@router.post("/instruments/{instrument_id}/clauses", status_code=201, summary="Add a clause / 增加条款")
+@router.post(
+    "/instruments/{instrument_id}/clauses",
+    status_code=201,
+    summary="Add a clause / 增加条款",
+    responses={201: {"model": InstrumentOut}},
+)
 def add_clause(
     ctx: CtxDep, instrument_id: Id, body: ClauseIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
@@ -121,13 +141,19 @@ def add_clause(
 
 
 @router.post(
-    "/instruments/{instrument_id}/consultation/close", summary="Close the consultation / 结束征求意见"
+    "/instruments/{instrument_id}/consultation/close",
+    summary="Close the consultation / 结束征求意见",
+    responses={200: {"model": InstrumentOut}},
 )
 def close_consultation(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.close_consultation(ctx, instrument_id))
 
 
-@router.post("/instruments/{instrument_id}/sign", summary="Sign for the caller's region / 签署")
+@router.post(
+    "/instruments/{instrument_id}/sign",
+    summary="Sign for the caller's region / 签署",
+    responses={200: {"model": InstrumentOut}},
+)
 def sign(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.sign(ctx, instrument_id))
 
@@ -180,30 +206,48 @@ def decide(ctx: CtxDep, instrument_id: Id, body: DecisionIn) -> JSONResponse:
     )
 
 
-@router.post("/instruments/{instrument_id}/resubmit", summary="Renegotiate after return / 退回后重新协商")
+@router.post(
+    "/instruments/{instrument_id}/resubmit",
+    summary="Renegotiate after return / 退回后重新协商",
+    responses={200: {"model": InstrumentOut}},
+)
 def resubmit(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.resubmit(ctx, instrument_id))
 
 
 @router.post(
-    "/instruments/{instrument_id}/revision-order", summary="Order a revision with a deadline / 责令修订"
+    "/instruments/{instrument_id}/revision-order",
+    summary="Order a revision with a deadline / 责令修订",
+    responses={200: {"model": InstrumentOut}},
 )
 def order_revision(ctx: CtxDep, instrument_id: Id, body: ReasonsIn) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.order_revision(ctx, instrument_id, reasons=body.reasons))
 
 
-@router.post("/instruments/{instrument_id}/revise", summary="Adopt a revised text / 修订文本")
+@router.post(
+    "/instruments/{instrument_id}/revise",
+    summary="Adopt a revised text / 修订文本",
+    responses={200: {"model": InstrumentOut}},
+)
 def revise(ctx: CtxDep, instrument_id: Id, body: ReviseIn) -> JSONResponse:
     clauses = [c.model_dump(mode="python") for c in body.clauses]
     return _with_etag(ctx, lambda: uc.revise(ctx, instrument_id, clauses=clauses, note=body.note))
 
 
-@router.post("/instruments/{instrument_id}/terminate", summary="Terminate / 终止")
+@router.post(
+    "/instruments/{instrument_id}/terminate",
+    summary="Terminate / 终止",
+    responses={200: {"model": InstrumentOut}},
+)
 def terminate(ctx: CtxDep, instrument_id: Id, body: ReasonsIn) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.terminate(ctx, instrument_id, reasons=body.reasons))
 
 
-@router.post("/instruments/{instrument_id}/expire", summary="Record expiry / 到期")
+@router.post(
+    "/instruments/{instrument_id}/expire",
+    summary="Record expiry / 到期",
+    responses={200: {"model": InstrumentOut}},
+)
 def expire(ctx: CtxDep, instrument_id: Id) -> JSONResponse:
     return _with_etag(ctx, lambda: uc.expire(ctx, instrument_id))
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from regcoord.errors import DataError, NotFound
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, body_hash, respond
-from regcoord.service.api.schemas import KPIReportIn
+from regcoord.service.api.schemas import BreachOut, CreditOut, KPIReportIn, PaymentOut, ReportOut
 from regcoord.service.db import models as m
 from regcoord.service.usecases import monitoring as uc
 from regcoord.service.usecases._context import load_instrument
@@ -52,6 +52,8 @@ def import_csv(
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
+    if "\x00" in text:
+        raise DataError("file contains NUL characters", column="file", expected="a UTF-8 CSV file")
     return respond(
         ctx,
         lambda: {"imported": [uc.report_out(r) for r in uc.import_csv(ctx, instrument_id, text)]},
@@ -61,7 +63,11 @@ def import_csv(
     )
 
 
-@router.get("/instruments/{instrument_id}/reports", summary="KPI reports of an instrument / 指标报告")
+@router.get(
+    "/instruments/{instrument_id}/reports",
+    summary="KPI reports of an instrument / 指标报告",
+    response_model=list[ReportOut],
+)
 def reports(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
     inst = load_instrument(ctx, instrument_id)
     ids = [c.id for c in inst.clauses]
@@ -71,7 +77,7 @@ def reports(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
     return [uc.report_out(r) for r in rows]
 
 
-@router.get("/breaches", summary="Breach events (public) / 违约记录")
+@router.get("/breaches", summary="Breach events (public) / 违约记录", response_model=list[BreachOut])
 def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
     q = select(m.BreachRow).order_by(m.BreachRow.id)
     if region:
@@ -81,7 +87,9 @@ def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None
     return [uc.breach_out(b) for b in ctx.session.scalars(q.limit(1000))]
 
 
-@router.get("/credit/{region}", summary="Public credit record of a region / 信用记录")
+@router.get(
+    "/credit/{region}", summary="Public credit record of a region / 信用记录", response_model=CreditOut
+)
 def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
     if ctx.tree.resolve(region, strict=False) is None:
         raise NotFound(f"unknown region {region!r}")
@@ -100,7 +108,7 @@ def confirm_payment(ctx: CtxDep, payment_id: Id) -> JSONResponse:
     return respond(ctx, lambda: uc.payment_out(uc.confirm_payment(ctx, payment_id)))
 
 
-@router.get("/payments", summary="Payments ledger (integer fen) / 支付台账")
+@router.get("/payments", summary="Payments ledger (integer fen) / 支付台账", response_model=list[PaymentOut])
 def payments(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
     q = select(m.Payment).order_by(m.Payment.id)
     if region:

@@ -5,11 +5,32 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def _no_nul(value: Any, where: str = "body") -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"{where}: text contains a NUL character")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_nul(k, where)
+            _no_nul(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _no_nul(v, f"{where}.{i}")
 
 
 class _In(BaseModel):
+    """Base of request bodies: unknown fields and NUL characters (PostgreSQL refuses them) are 422."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_nul(cls, data: Any) -> Any:
+        _no_nul(data)
+        return data
 
 
 class LoginIn(_In):
@@ -180,3 +201,111 @@ class EvaluationIn(_In):
 
 def dump(model: BaseModel) -> dict[str, Any]:
     return model.model_dump(mode="python")
+
+
+# -- responses (documented in OpenAPI; schemathesis checks the service against them) -----------
+class _Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartyOut(_Out):
+    region: str
+    signed: bool
+    signed_at: str | None
+
+
+class ClauseOut(_Out):
+    id: int
+    number: str
+    text: str
+    obligation: dict[str, Any] | None
+    breach: dict[str, Any] | None
+    compensation: dict[str, Any] | None
+    assessment: dict[str, Any] | None
+
+
+class InstrumentOut(_Out):
+    id: int
+    kind: Literal["agreement", "plan", "pairing"]
+    title: str
+    template: str
+    state: str
+    state_zh: str
+    proposer_region: str
+    summary: str
+    effective_from: str | None
+    expires_on: str | None
+    core_years: int
+    adjustment_years: int
+    revision_deadline: str | None
+    version: int
+    parties: list[PartyOut]
+    clauses: list[ClauseOut]
+    next_actions: list[str]
+
+
+class ReportOut(_Out):
+    id: int
+    clause_id: int
+    period_start: str
+    period_end: str
+    value: str
+    evidence: str
+    force_majeure: bool
+    reported_at: str
+    outcome: Literal["met", "not_met", "in_progress", "exempt"]
+    shortfall: str
+    measurements: dict[str, Any] | None
+
+
+class PaymentOut(_Out):
+    id: int
+    instrument_id: int
+    kind: Literal["compensation", "liquidated_damages"]
+    payer: str
+    payee: str
+    amount_fen: int
+    amount_yuan: str
+    period_end: str
+    status: Literal["due", "paid"]
+    trace: dict[str, Any]
+
+
+class BreachOut(_Out):
+    id: int
+    instrument_id: int
+    kpi_report_id: int
+    clause: str
+    obligor: str
+    period_end: str
+    damages_fen: int
+    sanctions: list[dict[str, Any]]
+
+
+class CreditEventOut(_Out):
+    id: int
+    delta: int
+    reason: str
+    ref: str
+    at: str
+
+
+class CreditOut(_Out):
+    subject: str
+    score: int
+    n_events: int
+    breaches: int
+    events: list[CreditEventOut]
+
+
+class DisputeOut(_Out):
+    id: int
+    instrument_id: int
+    raised_by_region: str
+    parties: list[str]
+    routed_to: str
+    subject: str
+    state: Literal["open", "decided"]
+    decision: str | None
+    created_at: str
+    decided_at: str | None

@@ -151,7 +151,9 @@ def instrument_out(inst: m.Instrument) -> dict[str, Any]:
             }
             for p in inst.parties
         ],
-        "clauses": [{"id": c.id, **clause_domain(c).to_dict()} for c in inst.clauses],
+        "clauses": [
+            {"id": c.id, **clause_domain(c).to_dict(), "assessment": c.assessment} for c in inst.clauses
+        ],
         "next_actions": [a.value for a in ag.allowed_actions(inst.state)],
     }
 

@@ -62,6 +62,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "common.value": ("Value", "数值"),
     "common.subject": ("Subject", "主题"),
     "common.instrument": ("Instrument", "协议/工具"),
+    "common.more": ("more not shown", "条未显示"),
     # login
     "login.heading": ("Log in", "登录"),
     "login.username": ("User name", "用户名"),
@@ -91,6 +92,8 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "dash.plate_within": ("Within-plate Theil T", "板块内泰尔指数T"),
     "dash.relative": ("Relative to national mean", "相对全国均值"),
     "dash.chart_trend": ("Disparity indices over time", "差距指数变化"),
+    "dash.gdp_pc": ("GDP per capita (yuan)", "人均GDP（元）"),
+    "dash.rank": ("rank", "排名"),
     "dash.unit": ("yuan per person (current prices)", "元/人（当年价格）"),
     "dash.chart_provinces": ("GDP per capita by province", "各省人均GDP"),
     "dash.data_source": (

@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -307,12 +308,18 @@ def dashboard(request: Request, ctx: WebCtx, region: str | None = None) -> Respo
         return _error_page(request, ctx, exc)
     lang = pick_lang(request)
     v = china_disparity()
+    own = None
+    if region in v.regions:
+        i = v.regions.index(region)
+        rank = 1 + int((np.asarray(v.gdp_per_capita) > v.gdp_per_capita[i]).sum())
+        own = {"value": v.gdp_per_capita[i], "rank": rank, "n": len(v.regions)}
     return render(
         request,
         ctx,
         "dashboard.html",
         data=data,
         region=region,
+        own=own,
         view=v,
         provinces=sorted(zip(v.regions, v.names_zh if lang == "zh" else v.names_en, strict=True)),
         charts=_charts(lang, region),

@@ -26,9 +26,12 @@
     });
   }
 
+  var settles = 0;
+
   function settled() {
     drawCharts(document);
-    document.body.setAttribute("data-settled", String(Date.now()));
+    settles += 1;
+    document.body.setAttribute("data-settled", String(Date.now()) + "-" + String(settles));
   }
 
   document.addEventListener("DOMContentLoaded", settled);
