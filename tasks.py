@@ -38,7 +38,7 @@ def ensure_env() -> None:
     if STAMP.exists() and STAMP.read_text() == digest:
         return
     rc = _run(PY, "-m", "pip", "install", "--upgrade", "pip")
-    rc = rc or _run(PY, "-m", "pip", "install", "-e", f"{ROOT}[service,dev]")
+    rc = rc or _run(PY, "-m", "pip", "install", "-e", f"{ROOT}[service,maps,dev]")
     if rc:
         sys.exit(rc)
     STAMP.write_text(digest)

@@ -27,7 +27,7 @@ def test_openapi_conformance(world: Any) -> None:
 
         @given(case=op.as_strategy())
         @settings(
-            max_examples=25,
+            max_examples=5,
             deadline=None,
             suppress_health_check=list(HealthCheck),
             derandomize=True,

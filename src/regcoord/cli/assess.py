@@ -129,8 +129,7 @@ def assess(
         with writing(out):
             path = report.write(out)
     except RegcoordError as exc:
-        # escaped: messages such as "pip install regcoord[maps]" hold brackets Rich would eat
-        raise fail(str(exc)) from None
+        raise fail(str(exc)) from None  # fail() escapes Rich markup such as "regcoord[maps]"
     if json_out:
         print_json(
             {
