@@ -56,7 +56,7 @@ def main(argv: list[str]) -> int:
         return _run(PY, "-m", "pytest", *rest)
     rc = _run(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py")
     rc = _run(PY, "-m", "mypy", "src") or rc
-    return _run(BIN / "lint-imports", "--config", "pyproject.toml") or rc
+    return _run(BIN / "lint-imports", "pyproject.toml") or rc
 
 
 if __name__ == "__main__":

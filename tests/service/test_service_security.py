@@ -261,7 +261,7 @@ def test_audit_chain_detects_tampering(world: Any) -> None:
     assert w.client.get("/api/audit/verify").json()["first_bad_seq"] == target
 
 
-def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     from typer.testing import CliRunner
 
     from regcoord.cli.app import app
@@ -269,6 +269,17 @@ def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REGCOORD_DATABASE_URL", world.url)
     r = CliRunner().invoke(app, ["audit", "verify"])
     assert r.exit_code == 0 and json.loads(r.stdout)["ok"] is True
+    cp = json.loads(CliRunner().invoke(app, ["audit", "checkpoint"]).stdout)
+    assert cp["seq"] == json.loads(r.stdout)["head_seq"]
+    (tmp_path / "cp.json").write_text(json.dumps(cp))
+    r = CliRunner().invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "cp.json")])
+    assert r.exit_code == 0
+    (tmp_path / "bad.json").write_text(json.dumps({**cp, "hash": "0" * 64}))
+    r = CliRunner().invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "bad.json")])
+    assert r.exit_code == 1 and json.loads(r.stdout)["problem"] == "checkpoint hash differs"
+    (tmp_path / "junk.json").write_text("{")
+    r = CliRunner().invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "junk.json")])
+    assert r.exit_code == 2 and "checkpoint file" in " ".join(r.output.split())
     eng = world.app.state.engine
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":

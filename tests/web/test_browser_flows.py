@@ -230,7 +230,9 @@ def test_main_loop(browser: Any, live_server: str, api: Any) -> None:
     cn.shot("instrument_review")
     # return with reasons: the demo tax-sharing agreement states no breach terms
     cn.goto("/instruments/2")
+    assert "missing" in cn.text("#findings").lower() or cn.page.locator("#findings tr.sev-blocking").count()
     cn.page.fill("#review-form textarea[name=reasons]", "Add breach terms to clause 2.")
+    cn.shot("review", at="#review")
     cn.click("#return")
     assert cn.state() == "returned"
     assert cn.text("#review-reasons") == "Add breach terms to clause 2."

@@ -363,3 +363,12 @@ def test_negotiation_values_from_the_form(client: TestClient) -> None:
     page = client.get(r.headers["location"] + "&lang=en").text
     # two-player Shapley value by hand: 100 + (300 - 150) / 2 = 175, 50 + 75 = 125
     assert "175.00" in page and "125.00" in page
+
+
+def test_the_json_api_is_untouched_by_the_web_middleware(client: TestClient) -> None:
+    r = client.get("/api/instruments")
+    assert r.status_code == 200
+    assert CSRF_COOKIE not in r.headers.get("set-cookie", "")
+    assert "unsafe-inline" not in r.headers["content-security-policy"]  # the service's own policy
+    # the API keeps its own rules: bearer/cookie auth, no CSRF form token needed for JSON
+    assert client.post("/api/instruments/1/sign").status_code == 401

@@ -9,6 +9,10 @@ from regcoord.cli import compensate as compensate_cli
 from regcoord.cli import composite as composite_cli
 from regcoord.cli import convergence as convergence_cli
 from regcoord.cli import datasets, game
+from regcoord.cli import game_dynamics  # noqa: F401  (adds `game incentive` and `game evolve`)
+from regcoord.cli import inequality as inequality_cli
+from regcoord.cli import service as service_cli
+from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli
 
 app = typer.Typer(
@@ -17,21 +21,19 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(datasets.app, name="datasets")
-app.add_typer(game.app, name="game")
-# -- sub-command registrations (one line per module) --
-from regcoord.cli import trading as trading_cli  # noqa: E402
-app.add_typer(trading_cli.app, name="trading")
+# measuring (issue: foundation)
 app.command("assess")(assess_cli.assess)
-from regcoord.cli import service as service_cli  # noqa: E402
-service_cli.register(app)
-app.add_typer(compensate_cli.app, name="compensate")
-app.add_typer(transfer_cli.app, name="transfer")
-from regcoord.cli import inequality as inequality_cli  # noqa: E402
 app.command("inequality")(inequality_cli.inequality)
 app.command("convergence")(convergence_cli.convergence)
 app.command("composite")(composite_cli.composite)
-import regcoord.cli.game_dynamics  # noqa: F401, E402
+app.add_typer(datasets.app, name="datasets")
+# allocation engines
+app.add_typer(game.app, name="game")
+app.add_typer(compensate_cli.app, name="compensate")
+app.add_typer(transfer_cli.app, name="transfer")
+app.add_typer(trading_cli.app, name="trading")
+# the coordination service: serve, db, users, audit
+service_cli.register(app)
 
 
 def main() -> None:

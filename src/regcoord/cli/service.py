@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from regcoord.cli._output import console, err_console, print_json, user_errors
+from regcoord.errors import DataError
 
 if TYPE_CHECKING:
     from regcoord.service.config import Settings
@@ -122,8 +125,41 @@ def users_add(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(help="A checkpoint exported by 'audit checkpoint' that must still hold. 检查点文件。"),
+    ] = None,
+) -> None:
     """Recompute the audit hash chain; exit 1 if it is broken. 校验审计链。"""
+    with user_errors():
+        from regcoord.service import audit
+        from regcoord.service.db import make_engine, make_sessionmaker
+
+        cp = None
+        if checkpoint is not None:
+            try:
+                cp = json.loads(checkpoint.read_text(encoding="utf-8"))
+                int(cp["seq"]), str(cp["hash"])
+            except (OSError, ValueError, KeyError, TypeError):
+                raise DataError(
+                    "not a checkpoint file", source=str(checkpoint), expected='{"seq": N, "hash": "..."}'
+                ) from None
+        engine = make_engine(_settings().database_url)
+        try:
+            with make_sessionmaker(engine)() as s:
+                check = audit.verify(s, cp)
+        finally:
+            engine.dispose()
+    print_json(check)
+    if not check.ok:
+        err_console.print(f"[bold red]audit chain broken at seq {check.first_bad_seq}:[/] {check.problem}")
+        raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Print the head of the chain (seq, hash) as JSON, to keep outside the database. 导出检查点。"""
     with user_errors():
         from regcoord.service import audit
         from regcoord.service.db import make_engine, make_sessionmaker
@@ -131,13 +167,10 @@ def audit_verify() -> None:
         engine = make_engine(_settings().database_url)
         try:
             with make_sessionmaker(engine)() as s:
-                check = audit.verify(s)
+                cp = audit.checkpoint(s)
         finally:
             engine.dispose()
-    print_json(check)
-    if not check.ok:
-        err_console.print(f"[bold red]audit chain broken at seq {check.first_bad_seq}:[/] {check.problem}")
-        raise typer.Exit(1)
+    print_json(cp)
 
 
 def register(app: typer.Typer) -> None:

@@ -123,8 +123,32 @@ def _rows(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
         after = rows[-1].seq
 
 
-def verify(session: Session) -> ChainCheck:
-    """Recompute every hash from the genesis; report the first broken link."""
+def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> ChainCheck:
+    """Recompute every hash from the genesis; report the first broken link.
+
+    With an exported ``checkpoint`` ({"seq", "hash"}), also require the chain to still hold
+    that event with that hash: a log rewritten consistently from the genesis, or truncated
+    below the checkpoint, is detected too.
+    """
+    check = _verify_chain(session)
+    if not check.ok or checkpoint is None:
+        return check
+    seq, want = int(checkpoint["seq"]), str(checkpoint["hash"])
+    if seq == 0:
+        return check
+    have = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+    if have is None:
+        return ChainCheck(
+            False, check.n_events, check.head_seq, check.head_hash, seq, "checkpoint event is missing"
+        )
+    if have != want:
+        return ChainCheck(
+            False, check.n_events, check.head_seq, check.head_hash, seq, "checkpoint hash differs"
+        )
+    return check
+
+
+def _verify_chain(session: Session) -> ChainCheck:
     prev, expected_seq, n = GENESIS, 1, 0
     for row in _rows(session):
         n += 1
