@@ -8,8 +8,11 @@ from regcoord.cli import assess as assess_cli
 from regcoord.cli import compensate as compensate_cli
 from regcoord.cli import composite as composite_cli
 from regcoord.cli import convergence as convergence_cli
-from regcoord.cli import datasets, game
-from regcoord.cli import game_dynamics  # noqa: F401  (adds `game incentive` and `game evolve`)
+from regcoord.cli import (
+    datasets,
+    game,
+    game_dynamics,  # noqa: F401  (adds `game incentive` and `game evolve`)
+)
 from regcoord.cli import inequality as inequality_cli
 from regcoord.cli import service as service_cli
 from regcoord.cli import trading as trading_cli
