@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set-up and run regcoord from a fresh clone with nothing but Python.
 
-    python3 tasks.py main   # create .venv, install, run the main job on bundled defaults
+    python3 tasks.py main   # create .venv, install, start the service with demo data (SQLite)
     python3 tasks.py test   # create .venv, install, run the whole test suite
     python3 tasks.py lint   # ruff, mypy on src/, import-linter contracts
 
@@ -51,10 +51,11 @@ def main(argv: list[str]) -> int:
     ensure_env()
     cmd, rest = argv[0], argv[1:]
     if cmd == "main":
-        return _run(BIN / "regcoord", "assess", *rest)
+        return _run(BIN / "regcoord", "serve", "--demo", *rest)
     if cmd == "test":
         return _run(PY, "-m", "pytest", *rest)
     rc = _run(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py")
+    rc = _run(PY, "-m", "ruff", "format", "--check", "src", "tests", "benchmarks", "tasks.py") or rc
     rc = _run(PY, "-m", "mypy", "src") or rc
     return _run(BIN / "lint-imports", "pyproject.toml") or rc
 

@@ -15,8 +15,12 @@ Load, from this second process (asyncio + httpx, loopback only): ``--users`` vir
 loop with a think time drawn uniformly from ``[0, 2 * --think]`` seconds (default mean
 1 s) between requests. Each request is, at random (fixed seed):
 
-- 40 %: a KPI report on clause 2 of the Xin'an River agreement (the Jiekou P value, drawn
-  from 0.7 to 1.3 so that periods are met or not met) for a period not yet reported —
+- 40 %: a KPI report on one of the obligations of a synthetic agreement between Zhejiang
+  and Anhui created for the benchmark (``N_CLAUSES`` clauses shaped like the Xin'an River
+  clause: the obligor Anhui keeps an index at or below 1, damages on a breach, a
+  compensation payment when met; carried through consultation, signatures, filing and
+  approval with the use cases), with a value drawn from 0.7 to 1.3 for a daily period not
+  yet reported (periods end on past days: a report cannot precede its period's end) —
   judged, and turned into a payment order or a breach with its damages, with the audit
   events, in one transaction;
 - 30 %: the JSON dashboard of Anhui (``GET /api/dashboard?region=34``);
@@ -26,9 +30,10 @@ loop with a think time drawn uniformly from ``[0, 2 * --think]`` seconds (defaul
 Recorded: throughput, p50/p99/max latency per kind of request and overall, errors (any
 status other than the expected one, any transport error), and the CPU seconds the service's
 processes (from ``/proc``) and the load generator used, so that a run on a shared machine
-can be read. The client drops idle connections after 5 s, before the server's keep-alive
-timeout (15 s), as a browser does, so no request races a closing connection. Afterwards the script checks
-that every acknowledged report is in the database and that the audit chain verifies.
+can be read; then the median latency of each kind of request sent alone (no queue). The
+client drops idle connections after 5 s, before the server's keep-alive timeout (15 s), as a
+browser does, so no request races a closing connection. Afterwards the script checks that
+every acknowledged report is in the database and that the audit chain verifies.
 Goal: no error and p99 under 200 ms. The machine is shared; the load average is reported.
 """
 
@@ -46,7 +51,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +65,8 @@ DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 DB_NAME = "regcoord_bench"
 SEED = 20251125
 SHARES = (("report_kpi", 0.4), ("api_dashboard", 0.3), ("web_dashboard", 0.3))
-REGION = "34"  # Anhui, the obligor of the Xin'an clause
+REGION = "34"  # Anhui, the obligor of the benchmark's obligations
+N_CLAUSES = 50  # obligations of the synthetic agreement (x ~5,000 past days = report slots)
 USER = "officer-ah"
 MAX_USERS, MAX_DURATION = 500, 3600
 #: the client closes idle connections before the server does (no keep-alive race)
@@ -107,8 +113,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare_database(server: str) -> str:
-    """Drop and create ``regcoord_bench``, migrate it and load the demo data; return its URL."""
+def prepare_database(server: str) -> tuple[str, list[int]]:
+    """Drop and create ``regcoord_bench``, migrate it, load the demo data and the benchmark's
+    agreement; return the URL and the agreement's clause ids."""
     from regcoord.service import migrate
     from regcoord.service.app import create_app
     from regcoord.service.config import Settings
@@ -124,8 +131,94 @@ def prepare_database(server: str) -> str:
     migrate.upgrade(url)
     app = create_app(Settings(database_url=url, secret_key="bench-" + os.urandom(16).hex()))
     load_demo(app.state.sessions)
+    clause_ids = _benchmark_instrument(app.state.sessions)
     app.state.engine.dispose()
-    return url
+    return url, clause_ids
+
+
+def _benchmark_instrument(sessions: Any) -> list[int]:
+    """A synthetic agreement (33, 34) brought into force through the use cases; its clause ids."""
+    from regcoord.service.auth import principal_of
+    from regcoord.service.db import models as m
+    from regcoord.service.usecases import Ctx, consultations, instruments
+    from regcoord.service.usecases._context import region_tree
+
+    now = datetime.now(UTC)
+    clauses = [
+        {
+            "number": str(i),
+            "text": f"Synthetic obligation {i} of the load benchmark: Anhui keeps index P of section {i} "
+            f"at or below 1. 负载测试合成义务{i}：安徽省第{i}断面指数P不高于1。",
+            "obligation": {
+                "obligor": "34",
+                "metric": f"synthetic index P of section {i}",
+                "target": "1",
+                "comparator": "<=",
+                "unit": "1",
+                "deadline": date(2012, 12, 31),
+                "evidence": "synthetic monitoring record",
+                "period_months": 12,
+            },
+            "breach": {
+                "damages": {"fixed_fen": 100_000, "per_unit_fen": 0, "cap_fen": None},
+                "beneficiary": "33",
+                "force_majeure_exempt": False,
+            },
+            "compensation": {
+                "when": "met",
+                "payer": "33",
+                "payee": "34",
+                "amount_fen": 100_000,
+                "source": "synthetic (load benchmark)",
+            },
+        }
+        for i in range(1, N_CLAUSES + 1)
+    ]
+    with sessions() as s:
+        users = {u.username: u for u in s.scalars(sa.select(m.User))}
+
+        def as_(name: str) -> Any:
+            return Ctx(session=s, principal=principal_of(users[name]), now=now, tree=region_tree())
+
+        inst = instruments.create_instrument(
+            as_("officer-zj"),
+            kind="agreement",
+            template="",
+            title="Load-benchmark agreement (synthetic) / 负载测试协议（合成数据）",
+            parties=["33", "34"],
+            summary="Synthetic instrument of benchmarks/bench_service_load.py; not real data.",
+            clauses=clauses,
+        )
+        cons = instruments.open_consultation(as_("officer-zj"), inst.id, closes_at=now + timedelta(days=30))
+        for user in ("enterprise-zj", "ngo-ah", "resident-ah"):
+            sub = consultations.submit(as_(user), cons.id, text="Synthetic comment.", clause_number="1")
+            consultations.answer(as_("officer-zj"), sub.id, text="Synthetic answer.")
+        instruments.close_consultation(as_("officer-zj"), inst.id)
+        instruments.sign(as_("officer-zj"), inst.id)
+        instruments.sign(as_("officer-ah"), inst.id)
+        instruments.file(as_("officer-zj"), inst.id)
+        instruments.start_review(as_("reviewer-cn"), inst.id)
+        instruments.decide_review(as_("reviewer-cn"), inst.id, approve=True, reasons="synthetic")
+        s.commit()
+        if inst.state != "in_force":
+            raise RuntimeError(f"the benchmark agreement is {inst.state}, not in force")
+        return [c.id for c in inst.clauses]
+
+
+class Periods:
+    """Report slots: clause ``k % N`` and the day ``k // N`` days before yesterday (never reused)."""
+
+    def __init__(self, clause_ids: list[int], start: int = 0) -> None:
+        self.clause_ids = clause_ids
+        self.counter = itertools.count(start)
+        self.last = datetime.now(UTC).date() - timedelta(days=1)
+
+    def next(self) -> tuple[int, date]:
+        k = next(self.counter)
+        day = self.last - timedelta(days=k // len(self.clause_ids))
+        if day <= date(2012, 12, 31):
+            raise RuntimeError("the benchmark ran out of past days to report on; add clauses")
+        return self.clause_ids[k % len(self.clause_ids)], day
 
 
 def start_server(url: str, port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
@@ -187,10 +280,9 @@ async def _login(client: httpx.AsyncClient) -> str:
 
 
 async def run_load(
-    base: str, *, users: int, duration: float, think: float, clause_id: int
+    base: str, *, users: int, duration: float, think: float, periods: Periods
 ) -> tuple[Run, float]:
     run = Run()
-    periods = itertools.count()  # a fresh annual period for every report (no duplicate period)
     kinds = [k for k, _ in SHARES]
     weights = [w for _, w in SHARES]
     limits = httpx.Limits(
@@ -218,11 +310,10 @@ async def run_load(
                     t0 = time.perf_counter()
                     try:
                         if kind == "report_kpi":
-                            n = next(periods)
-                            start_d = date(2013, 1, 1) + timedelta(days=n)
+                            clause_id, day = periods.next()
                             body = {
-                                "period_start": start_d.isoformat(),
-                                "period_end": start_d.isoformat(),
+                                "period_start": day.isoformat(),
+                                "period_end": day.isoformat(),
                                 "value": f"{rng.uniform(0.7, 1.3):.3f}",
                                 "evidence": "load benchmark (synthetic value)",
                             }
@@ -272,6 +363,35 @@ def summarize(run: Run, elapsed: float) -> list[dict[str, object]]:
     return rows
 
 
+async def service_times(base: str, periods: Periods, n: int = 30) -> dict[str, float]:
+    """Median latency (ms) of each kind of request sent one at a time after the run.
+
+    With no queue in front of the server this is (close to) the service time, to set
+    against the latencies under load, which add the wait for a CPU on a shared machine.
+    Same client stack as the load (asyncio + httpx).
+    """
+    out: dict[str, float] = {}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        headers = {"Authorization": f"Bearer {await _login(c)}"}
+        for kind in [k for k, _ in SHARES]:
+            lat = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                if kind == "report_kpi":
+                    clause_id, day = periods.next()
+                    d = day.isoformat()
+                    body = {"period_start": d, "period_end": d, "value": "1.0", "evidence": "service time"}
+                    r = await c.post(f"/api/clauses/{clause_id}/reports", json=body, headers=headers)
+                elif kind == "api_dashboard":
+                    r = await c.get(f"/api/dashboard?region={REGION}", headers=headers)
+                else:
+                    r = await c.get(f"/dashboard?region={REGION}&lang=zh")
+                r.raise_for_status()
+                lat.append((time.perf_counter() - t0) * 1000)
+            out[kind] = float(np.median(lat))
+    return out
+
+
 def check_after(url: str, acknowledged: list[int], base: str) -> dict[str, Any]:
     eng = sa.create_engine(url)
     with eng.connect() as c:
@@ -301,25 +421,24 @@ def main(argv: list[str] | None = None) -> None:
 
     # SIGTERM ends the run through ``finally`` (the server's process group is stopped)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    url = prepare_database(args.database_url)
+    url, clause_ids = prepare_database(args.database_url)
+    periods = Periods(clause_ids)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(tempfile.mkdtemp(prefix="regcoord-load-")) / "server.log"
     proc = start_server(url, port, args.workers, log)
     try:
         wait_ready(base, proc)
-        inst = httpx.get(f"{base}/api/instruments", timeout=30).json()
-        xinan = next(i for i in inst if i["template"] == "eco_compensation_water_quality")
-        clause_id = next(c["id"] for c in xinan["clauses"] if c["obligation"])
         load0 = os.getloadavg()[0]
         cpu_server0, cpu_client0 = group_cpu_seconds(proc.pid), time.process_time()
         run, elapsed = asyncio.run(
-            run_load(base, users=args.users, duration=args.duration, think=args.think, clause_id=clause_id)
+            run_load(base, users=args.users, duration=args.duration, think=args.think, periods=periods)
         )
         cpu_server = group_cpu_seconds(proc.pid) - cpu_server0
         cpu_client = time.process_time() - cpu_client0
         load1 = os.getloadavg()[0]
         after = check_after(url, run.acknowledged, base)
+        alone = asyncio.run(service_times(base, periods))
     finally:
         stop_server(proc)
 
@@ -332,10 +451,14 @@ def main(argv: list[str] | None = None) -> None:
         "## Coordination service under load (PostgreSQL)\n\n"
         f"{args.users} virtual users for {elapsed:.0f} s (think time uniform 0-{2 * args.think:g} s), "
         f"uvicorn with {args.workers} workers, PostgreSQL on loopback, load from a second process "
-        "(asyncio + httpx). Requests: 40 % KPI reports on the Xin'an clause (judged, payment or breach "
-        "and audit events in one transaction), 30 % JSON dashboard, 30 % web dashboard of Anhui.\n\n"
+        "(asyncio + httpx). Requests: 40 % KPI reports on the 50 obligations of a synthetic Zhejiang-Anhui "
+        "agreement shaped like the Xin'an clause (judged, payment or breach and audit events in one "
+        "transaction), 30 % JSON dashboard, 30 % web dashboard of Anhui.\n\n"
         + table(rows)
         + f"\n\nGoal (no error, p99 < 200 ms): **{verdict}**. Errors: {dict(run.errors) or 'none'}. "
+        "Median latency of each request sent alone after the run (no queue): "
+        + ", ".join(f"{k} {v:.1f} ms" for k, v in alone.items())
+        + ". "
         f"After the run: acknowledged reports missing {after['missing_reports']} of "
         f"{len(run.acknowledged)}; audit chain ok = {after['audit_ok']} ({after['audit_events']} events). "
         f"CPU: the service used {cpu_server:.0f} s ({1000 * cpu_server / max(len(run.samples), 1):.1f} ms "

@@ -187,6 +187,7 @@ def world(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     with TestClient(app) as client:
         yield World(client, clock, app, tokens, db_url)
     app.state.engine.dispose()
+    app.state.read_engine.dispose()
 
 
 # -- building blocks for flows ----------------------------------------------------------------

@@ -344,6 +344,11 @@ def test_etag_if_match(world: Any) -> None:
 
 def test_drafts_are_scoped(world: Any) -> None:
     w = world
+    r = w.client.get("/api/users", headers=w.h("off-33"))  # a denied read is audited too
+    assert r.status_code == 403
+    with w.session() as s:
+        last = s.scalar(sa.select(m.AuditEvent).order_by(m.AuditEvent.seq.desc()).limit(1))
+        assert last is not None and last.action == "authz.denied" and "/api/users" in last.payload
     iid = w.new_instrument()["id"]
     assert w.client.get(f"/api/instruments/{iid}", headers=w.h("off-11")).status_code == 404
     assert w.client.get(f"/api/instruments/{iid}").status_code == 404

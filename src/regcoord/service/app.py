@@ -26,7 +26,7 @@ from regcoord.service import auth as auth_mod
 from regcoord.service.api import auth, consultations, governance, instruments, monitoring, negotiations, users
 from regcoord.service.api.auth import SESSION_COOKIE, AuthFailed
 from regcoord.service.config import Settings
-from regcoord.service.db import make_engine, make_sessionmaker
+from regcoord.service.db import is_sqlite, make_engine, make_sessionmaker
 from regcoord.service.usecases.instruments import PreconditionFailed, PreconditionRequired
 
 log = logging.getLogger("regcoord.service")
@@ -68,6 +68,12 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_sessionmaker(engine)
+    # SQLite: a second engine whose transactions begin deferred serves the read-only requests
+    read_engine = (
+        make_engine(settings.database_url, write=False) if is_sqlite(settings.database_url) else engine
+    )
+    app.state.read_engine = read_engine
+    app.state.read_sessions = make_sessionmaker(read_engine)
     app.state.clock = clock or (lambda: datetime.now(UTC))
 
     def _resolve(request: Request) -> tuple[ag.Principal, str | None]:
@@ -79,7 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         )
         if not token:
             return ag.ANONYMOUS, None
-        with app.state.sessions() as session:
+        with app.state.read_sessions() as session:
             user = auth_mod.user_for_token(session, token, now=app.state.clock())
             if user is None:
                 return ag.ANONYMOUS, None

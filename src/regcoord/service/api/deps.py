@@ -32,7 +32,8 @@ def get_ctx(request: Request) -> Iterator[Ctx]:
     The denied request's own changes are discarded; the decision itself is appended to the
     audit chain in a fresh transaction (ASVS V16: log authorization decisions).
     """
-    session = request.app.state.sessions()
+    readonly = request.method in ("GET", "HEAD", "OPTIONS")
+    session = (request.app.state.read_sessions if readonly else request.app.state.sessions)()
     principal = getattr(request.state, "principal", ag.ANONYMOUS)
     ctx = Ctx(session=session, principal=principal, now=_now(request), tree=region_tree())
     try:
@@ -40,13 +41,14 @@ def get_ctx(request: Request) -> Iterator[Ctx]:
     except PermissionDenied as exc:
         session.rollback()
         if principal.user_id is not None:
-            ctx.audit(
-                "authz.denied",
-                "request",
-                f"{request.method} {request.url.path}"[:40],
-                {"method": request.method, "path": request.url.path, "reason": str(exc)},
-            )
-            session.commit()
+            with request.app.state.sessions() as ws:  # a writing session, also for denied reads
+                Ctx(session=ws, principal=principal, now=ctx.now, tree=ctx.tree).audit(
+                    "authz.denied",
+                    "request",
+                    f"{request.method} {request.url.path}"[:40],
+                    {"method": request.method, "path": request.url.path, "reason": str(exc)},
+                )
+                ws.commit()
         raise
     finally:
         session.close()

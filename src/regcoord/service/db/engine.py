@@ -19,8 +19,12 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, **kw: Any) -> Engine:
-    """Create an engine for ``url`` with the pragmas above."""
+def make_engine(url: str, *, write: bool = True, **kw: Any) -> Engine:
+    """Create an engine for ``url`` with the pragmas above.
+
+    ``write=False`` gives a SQLite engine for read-only requests: its transactions begin
+    deferred, so readers never queue behind the writer (WAL lets them read concurrently).
+    """
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}, **kw
@@ -38,7 +42,7 @@ def make_engine(url: str, **kw: Any) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, **kw)
