@@ -127,3 +127,23 @@ def test_non_positive_values_exit_2(tmp_path):
     result = runner.invoke(app, ["inequality", path, "--value", "gdp_pc"])
     assert result.exit_code == 2
     assert "region B" in result.stderr and "Traceback" not in result.output
+
+
+def test_allow_missing_lists_what_it_dropped(tmp_path):
+    # a blank cell (row 3 of the file) and a region absent in a year are both listed on stderr;
+    # the JSON on stdout then covers the regions present each year
+    path = tmp_path / "gap.csv"
+    path.write_text(
+        "region,year,gdp,pop\n11,2020,10,2\n12,2020,,3\n13,2020,30,4\n11,2021,12,2\n12,2021,25,3\n"
+        "13,2021,33,4\n14,2021,40,1\n"
+    )
+    without = runner.invoke(app, ["inequality", str(path), "--value", "gdp"])
+    assert without.exit_code == 2 and "row 3" in without.stderr
+    res = runner.invoke(app, ["inequality", str(path), "--value", "gdp", "--allow-missing", "--json"])
+    assert res.exit_code == 0, res.stderr
+    assert "row 3: 12 2020 gdp: missing value" in res.stderr
+    assert "region 14 in 2020: no gdp" in res.stderr
+    records = json.loads(res.stdout)
+    assert [(r["year"], r["n"]) for r in records] == [(2020, 2), (2021, 4)]
+    # hand check, 2020: values 10 and 30, mean 20; ordered pairs sum 2 * 20 = 40; G = 40 / (2 * 2^2 * 20) = 0.25
+    assert records[0]["gini"] == pytest.approx(0.25)

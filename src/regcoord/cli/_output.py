@@ -58,6 +58,20 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     return typer.Exit(code)
 
 
+def report_dropped(dropped_rows: Sequence[str], left_out: Sequence[str] = ()) -> None:
+    """With ``--allow-missing``: list on stderr every row dropped and region-year left out."""
+    if not dropped_rows and not left_out:
+        err_console.print("--allow-missing: nothing was dropped / 未删除任何数据", highlight=False)
+        return
+    err_console.print(
+        f"--allow-missing dropped {len(dropped_rows)} row(s) and left out {len(left_out)} "
+        f"region-year(s) / 已删除缺失数据:",
+        highlight=False,
+    )
+    for line in [*dropped_rows, *left_out]:
+        err_console.print(f"  {escape(line)}", highlight=False)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn regcoord's own errors into a message on stderr and exit code 2."""

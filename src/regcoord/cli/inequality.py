@@ -18,7 +18,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from regcoord.cli._output import console, print_json, progress_bar, user_errors
+from regcoord.cli._output import console, print_json, progress_bar, report_dropped, user_errors
 from regcoord.data import DATASETS, Panel, load_panel
 from regcoord.errors import DataError
 from regcoord.measure.decomposition import gini_decomposition, theil_decomposition
@@ -38,7 +38,8 @@ class _Block:
 
 def _blocks(
     panel: Panel, value: str, weight: str | None, years: list[int] | None, allow_missing: bool
-) -> list[_Block]:
+) -> tuple[list[_Block], list[str]]:
+    """Year blocks with the same regions present; and, with ``allow_missing``, what was left out."""
     v = panel.wide(value)
     w = panel.wide(weight) if weight is not None else None
     available = [int(y) for y in v.columns if w is None or y in w.columns]
@@ -62,6 +63,7 @@ def _blocks(
     if w is not None:
         w = w.reindex(index=regions)
     groups: dict[tuple[str, ...], list[int]] = {}
+    left_out: list[str] = []
     for y in chosen:
         present = v[y].notna() & (w[y].notna() if w is not None else True)
         if not allow_missing and not present.all():
@@ -73,6 +75,9 @@ def _blocks(
                 column=what,
                 expected="a value for every region (pass --allow-missing to use the regions present each year)",
             )
+        for r in present.index[~present.to_numpy()]:
+            what = value if pd.isna(v.loc[r, y]) else weight
+            left_out.append(f"region {r} in {y}: no {what}")
         key = tuple(str(r) for r in present.index[present.to_numpy()])
         groups.setdefault(key, []).append(y)
     out = []
@@ -80,7 +85,7 @@ def _blocks(
         vals = v.loc[list(regs), ys].to_numpy(dtype=float).T
         wts = w.loc[list(regs), ys].to_numpy(dtype=float).T if w is not None else None
         out.append(_Block(tuple(ys), regs, vals, wts))
-    return out
+    return out, left_out
 
 
 def _block_records(
@@ -195,7 +200,9 @@ def inequality(
             if data not in DATASETS:
                 raise DataError("no indicator given", source=data, expected="--value COL")
             value = DATASETS[data].default_value
-        blocks = _blocks(panel, value, weight, year, allow_missing)
+        blocks, left_out = _blocks(panel, value, weight, year, allow_missing)
+        if allow_missing:
+            report_dropped([str(d) for d in panel.dropped], left_out)
         records: list[dict[str, Any]] = []
         with (
             progress_bar("permutations 置换检验", enabled=bool(permutations)) as perm_cb,
