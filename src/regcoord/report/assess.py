@@ -535,6 +535,14 @@ def _indices_table(res: InequalityResult, lang: str) -> pd.DataFrame:
     return frame
 
 
+def _with_unit(label: str, unit: str, *, zh: bool = False) -> str:
+    """``label (unit)`` unless the label already names the unit."""
+    core = unit.split(" (")[0]
+    if core and core in label:
+        return label
+    return f"{label}（{unit}）" if zh else f"{label} ({unit})"
+
+
 def build_report(
     a: Assessment,
     *,
@@ -556,13 +564,13 @@ def build_report(
     trend_en = "narrowed" if g1 < g0 else "widened"
     trend_zh = "缩小" if g1 < g0 else "扩大"
     text_en = (
-        f"Indicator {v_en} ({a.unit or 'no unit given'}) for {len(a.regions)} regions, {first}-{last}; "
-        f"indices {w_en}. Source: {a.source or 'not given'}.\n\n"
+        f"Indicator {_with_unit(v_en, a.unit or 'no unit given')} for {len(a.regions)} regions, "
+        f"{first}-{last}; indices {w_en}. Source: {(a.source or 'not given').rstrip('.')}.\n\n"
         f"The Gini coefficient moved from {g0:.4f} in {first} to {g1:.4f} in {last} and Theil T from "
         f"{t0:.4f} to {t1:.4f}: the regional gap {trend_en}."
     )
     text_zh = (
-        f"指标 {v_zh}（{a.unit or '未注明单位'}），{len(a.regions)} 个地区，{first}-{last} 年；指数{w_zh}。"
+        f"指标 {_with_unit(v_zh, a.unit or '未注明单位', zh=True)}，{len(a.regions)} 个地区，{first}-{last} 年；指数{w_zh}。"
         f"数据来源：{a.source or '未注明'}。\n\n"
         f"基尼系数由 {first} 年的 {g0:.4f} 变为 {last} 年的 {g1:.4f}，泰尔 T 指数由 {t0:.4f} 变为 {t1:.4f}："
         f"区域差距{trend_zh}。"
