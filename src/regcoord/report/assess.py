@@ -1057,17 +1057,21 @@ def _composite_section(rep: Report, a: Assessment, lang: str) -> None:
     last = years[-1]
     labels = [_region_label(a, r, lang) for r in c.regions]
     ind_label = {i.name: (_t(lang, i.label_en, i.label_zh) or i.name) for i in spec.indicators}
-    scores = pd.DataFrame(
-        {
-            _t(lang, "region", "地区"): labels,
-            _t(lang, "score", "得分"): c.scores[-1],
-            _t(lang, "rank", "排名"): c.ranks[-1],
-            **{
-                _t(lang, f"pillar {p}", f"分项 {p}"): c.pillar_scores[-1, :, k]
-                for k, p in enumerate(c.pillars)
-            },
-        }
-    ).sort_values(_t(lang, "rank", "排名"))
+    scores = (
+        pd.DataFrame(
+            {
+                _t(lang, "region", "地区"): labels,
+                _t(lang, "score", "得分"): c.scores[-1],
+                _t(lang, "rank", "排名"): c.ranks[-1],
+                **{
+                    _t(lang, f"pillar {p}", f"分项 {p}"): c.pillar_scores[-1, :, k]
+                    for k, p in enumerate(c.pillars)
+                },
+            }
+        )
+        .sort_values(_t(lang, "rank", "排名"))
+        .set_index(_t(lang, "region", "地区"))
+    )
     weights = pd.DataFrame(
         {_t(lang, "weight", "权重"): c.weights[-1]},
         index=pd.Index([ind_label[n] for n in c.indicators], name=_t(lang, "indicator", "指标")),
