@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +17,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from regcoord.cli.app import app
-from regcoord.service import audit
+from regcoord.service import audit, migrate
 from regcoord.service.db import models as m
 from regcoord.service.demo import DEMO_PASSWORD, load_demo
 
@@ -82,3 +89,51 @@ def test_demo_on_empty_database(db_url: str) -> None:
             assert audit.verify(s).ok
     finally:
         app.state.engine.dispose()
+
+
+@pytest.mark.slow
+def test_serve_demo_starts_on_an_empty_database(db_url: str, tmp_path: Path) -> None:
+    """``regcoord serve --demo`` migrates an empty database, loads the demo and serves the API."""
+    if db_url.startswith("sqlite"):
+        db_url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"  # a file that does not exist yet
+    else:  # the fixture's database, emptied: no table left, not even alembic_version
+        migrate.downgrade(db_url, "base")
+        eng = sa.create_engine(db_url)
+        with eng.begin() as c:
+            c.execute(sa.text("DROP TABLE alembic_version"))
+        assert sa.inspect(eng).get_table_names() == []
+        eng.dispose()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).with_name("regcoord")
+    env = {**os.environ, "REGCOORD_DATABASE_URL": db_url}
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert proc.poll() is None, proc.stdout.read().decode() if proc.stdout else ""
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                    assert r.status == 200 and json.load(r) == {"status": "ok"}
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the service did not answer /healthz in 90 s"
+                time.sleep(0.5)
+        with urllib.request.urlopen(f"{base}/openapi.json", timeout=10) as r:
+            paths = json.load(r)["paths"]
+        assert {"/api/dashboard", "/api/trading/accounts/{holder}", "/api/instruments"} <= set(paths)
+        with urllib.request.urlopen(f"{base}/api/instruments", timeout=10) as r:
+            assert len(json.load(r)) >= 1  # the demo's public instruments are there
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        if proc.stdout:
+            proc.stdout.close()
+    assert migrate.current(db_url) == migrate.head()

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from regcoord import agreements as ag
+from regcoord.errors import DataError
+from regcoord.service.db import models as m
+from regcoord.service.usecases import Ctx, actors, monitoring
+from regcoord.service.usecases import trading as trading_uc
+from regcoord.service.usecases._context import region_tree, system_principal
 
 
 def test_full_loop(world: Any) -> None:
@@ -250,6 +261,34 @@ def test_negotiation_uses_games_engine(world: Any) -> None:
     assert (p["individually_rational"], p["efficient"], p["in_core"]) == (True, True, True)
     r = w.post("off-33", f"/api/instruments/{iid}/negotiations", {"values": {"33": 1, "33+34": 6}})
     assert r.status_code == 422
+    # worths and amounts must be finite numbers; the error names the coalition or party
+    for bad, problem in (("abc", "is not a number"), ("Infinity", "is not finite"), ("NaN", "is not finite")):
+        r = w.post(
+            "off-33", f"/api/instruments/{iid}/negotiations", {"values": {"33": 1, "34": bad, "33+34": 6}}
+        )
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["body", "values", "34"]
+        assert r.json()["detail"][0]["msg"] == f"worth of '34' {problem}"
+        r = w.post(
+            "off-34", f"/api/negotiations/{neg['id']}/proposals", {"allocation": {"33": bad, "34": "4"}}
+        )
+        assert r.status_code == 422
+        assert r.json()["detail"][0]["loc"] == ["body", "allocation", "33"]
+        assert r.json()["detail"][0]["msg"] == f"amount for 33 {problem}"
+
+
+def test_unknown_role_or_actor_kind_names_the_field(world: Any) -> None:
+    """The use cases (also behind the CLI, where no schema checks the value) list the valid values."""
+    with world.session() as s:
+        ctx = Ctx(s, system_principal(), world.clock.now, region_tree())
+        with pytest.raises(DataError) as err:
+            actors.create_user(ctx, username="k", password="a-long-password", role="king", region_code="33")
+        assert (err.value.problem, err.value.column) == ("unknown role 'king'", "role")
+        assert err.value.expected == "admin, reviewer, officer, participant, public"
+        with pytest.raises(DataError) as err:
+            actors.create_actor(ctx, name="x", kind="alien", region_code="33")
+        assert (err.value.problem, err.value.column) == ("unknown actor kind 'alien'", "kind")
+        assert err.value.expected == "central, local, enterprise, resident, ngo, evaluator"
 
 
 def test_return_and_resubmit(world: Any) -> None:
@@ -371,3 +410,30 @@ def test_templates_api(world: Any) -> None:
     bad = {**body, "params": {**body["params"], "upstream": "99"}}
     r = w.post("off-34", "/api/instruments/from-template", bad)
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "params", "upstream"]
+
+
+def test_record_credit_events_is_the_one_writer(world: Any) -> None:
+    """KPI breaches and trading shortfalls write credit through one use case: rows + audit events."""
+    assert trading_uc.record_credit_events is monitoring.record_credit_events  # no second writer
+    w = world
+    terms = ag.BreachTerms(credit_penalty=7, reputation_notice=True)
+    breach = ag.BreachEvent(
+        clause="3",
+        obligor="34",
+        period_end=date(2024, 12, 31),
+        shortfall=Decimal("2"),
+        sanctions=ag.sanctions_for(terms, Decimal("2")),
+    )
+    silent = ag.BreachEvent("4", "34", date(2024, 12, 31), Decimal("1"), ag.sanctions_for(None, Decimal("1")))
+    with w.session() as s:
+        ctx = Ctx(s, system_principal(), w.clock.now, region_tree())
+        rows = monitoring.record_credit_events(ctx, breach, ref="breach:test")
+        assert monitoring.record_credit_events(ctx, silent, ref="breach:none") == []  # no credit sanction
+        s.commit()
+        # one event of -7 points (the reputation notice carries no points); its audit event follows it
+        assert [(r.subject, r.delta, r.ref) for r in rows] == [("34", -7, "breach:test")]
+        audits = list(s.scalars(sa.select(m.AuditEvent).where(m.AuditEvent.action == "credit.event")))
+        assert [a.object_id for a in audits] == [str(rows[0].id)]
+    cr = w.get("/api/credit/34").json()
+    assert cr["score"] == 100 - 7
+    assert cr["events"][-1]["reason"] == "breach of clause 3 for the period ending 2024-12-31"

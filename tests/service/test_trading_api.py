@@ -169,6 +169,20 @@ def test_officer_trades_only_for_own_region(world: Any) -> None:
     assert r.status_code == 404  # no such region, so no such account
 
 
+def test_unknown_account_is_404(world: Any) -> None:
+    """An account that does not exist is a 404 (schemathesis once got a 422 here), never a 422/500."""
+    w = world
+    _setup(w)
+    for user in (None, "off-33"):  # the registry is public: the same answer with or without login
+        assert w.get("/api/trading/accounts/33", user).status_code == 200
+        r = w.get("/api/trading/accounts/zz", user)  # not a region at all
+        assert r.status_code == 404 and "zz" in r.json()["detail"]
+        r = w.get("/api/trading/accounts/11", user)  # a region (Beijing) that never opened an account
+        assert r.status_code == 404 and "no trading account" in r.json()["detail"]
+        assert w.get("/api/trading/accounts/zz/orders", user).status_code == 404
+        assert w.get("/api/trading/accounts/11/orders", user).json() == []  # a region: no orders yet
+
+
 def test_idempotency_key_replays_and_rejects_other_body(world: Any) -> None:
     w = world
     _setup(w)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent, respond
 from regcoord.service.api.schemas import AnswerIn, ConsultationIn, SubmissionIn
 from regcoord.service.usecases import consultations as uc
 from regcoord.service.usecases import instruments as inst_uc
@@ -21,12 +21,12 @@ router = APIRouter(prefix="/api", tags=["consultations"], responses=ERROR_RESPON
 def open_(
     ctx: CtxDep, instrument_id: Id, body: ConsultationIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.consultation_out(inst_uc.open_consultation(ctx, instrument_id, closes_at=body.closes_at)),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 
@@ -45,14 +45,14 @@ def get(ctx: CtxDep, consultation_id: Id) -> dict[str, Any]:
 def submit(
     ctx: CtxDep, consultation_id: Id, body: SubmissionIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.submission_out(
             uc.submit(ctx, consultation_id, text=body.text, clause_number=body.clause_number)
         ),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 

@@ -133,6 +133,20 @@ def respond(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def idempotent(
+    ctx: Ctx,
+    produce: Callable[[], Any],
+    request: Request,
+    body: BaseModel | dict[str, Any] | str | None,
+    key: str | None,
+    *,
+    status: int = 201,
+) -> JSONResponse:
+    """:func:`respond` for a POST that takes an ``Idempotency-Key``: the key is checked against
+    the hash of this request's method, path and ``body`` (default status 201 Created)."""
+    return respond(ctx, produce, status=status, key=key, request_hash=body_hash(request, body))
+
+
 def _replay(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None:
     rec = ctx.session.scalar(
         select(m.IdempotencyRecord).where(

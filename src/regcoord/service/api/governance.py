@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from regcoord.errors import NotFound
 from regcoord.service import audit
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent, respond
 from regcoord.service.api.schemas import DisputeDecisionIn, DisputeIn, DisputeOut, EvaluationIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import governance as uc
@@ -23,14 +23,14 @@ router = APIRouter(prefix="/api", tags=["disputes, evaluations, dashboard"], res
 def raise_dispute(
     ctx: CtxDep, instrument_id: Id, body: DisputeIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.dispute_out(
             uc.raise_dispute(ctx, instrument_id, subject=body.subject, parties=body.parties)
         ),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 
@@ -59,12 +59,12 @@ def decide(ctx: CtxDep, dispute_id: Id, body: DisputeDecisionIn) -> JSONResponse
 def evaluate(
     ctx: CtxDep, instrument_id: Id, body: EvaluationIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.evaluation_out(uc.evaluate(ctx, instrument_id, **body.model_dump())),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 

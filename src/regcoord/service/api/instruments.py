@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import JSONResponse
 
 from regcoord import agreements as ag
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, idempotent, respond
 from regcoord.service.api.schemas import (
     ClauseIn,
     DecisionIn,
@@ -53,12 +53,12 @@ def lifecycle() -> list[dict[str, str]]:
 def create(ctx: CtxDep, body: InstrumentIn, request: Request, key: IdemKey = None) -> JSONResponse:
     data = body.model_dump(mode="python")
     data["clauses"] = [c.model_dump(mode="python") for c in body.clauses]
-    resp = respond(
+    resp = idempotent(
         ctx,
         lambda: instrument_out(uc.create_instrument(ctx, **data)),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
     return resp
 
@@ -75,16 +75,16 @@ def templates() -> list[dict[str, Any]]:
     responses={201: {"model": InstrumentOut}},
 )
 def from_template(ctx: CtxDep, body: FromTemplateIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: instrument_out(
             uc.create_from_template(
                 ctx, template=body.template, params=body.params, title=body.title, summary=body.summary
             )
         ),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from regcoord.errors import DataError, NotFound
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, idempotent, respond
 from regcoord.service.api.schemas import BreachOut, CreditOut, KPIReportIn, PaymentOut, ReportOut
 from regcoord.service.db import models as m
 from regcoord.service.usecases import monitoring as uc
@@ -24,12 +24,12 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 def report(
     ctx: CtxDep, clause_id: Id, body: KPIReportIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.report_out(uc.report_kpi(ctx, clause_id, **body.model_dump())),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 
@@ -54,12 +54,12 @@ def import_csv(
         raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
     if "\x00" in text:
         raise DataError("file contains NUL characters", column="file", expected="a UTF-8 CSV file")
-    return respond(
+    return idempotent(
         ctx,
         lambda: {"imported": [uc.report_out(r) for r in uc.import_csv(ctx, instrument_id, text)]},
-        status=201,
-        key=key,
-        request_hash=body_hash(request, text),
+        request,
+        text,
+        key,
     )
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent
 from regcoord.service.api.schemas import NegotiationIn, ProposalIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import negotiations as uc
@@ -31,12 +31,12 @@ def _out(ctx: CtxDep, neg: m.Negotiation) -> dict[str, Any]:
 def create(
     ctx: CtxDep, instrument_id: Id, body: NegotiationIn, request: Request, key: IdemKey = None
 ) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: _out(ctx, uc.create_negotiation(ctx, instrument_id, values=body.values)),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 
@@ -57,4 +57,4 @@ def propose(
         uc.propose(ctx, negotiation_id, allocation=body.allocation)
         return _out(ctx, uc.get_negotiation(ctx, negotiation_id))
 
-    return respond(ctx, run, status=201, key=key, request_hash=body_hash(request, body))
+    return idempotent(ctx, run, request, body, key)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import Ctx
 
@@ -104,7 +104,7 @@ def _command(
 ) -> JSONResponse:
     """Run a trading use case under the matching lock; commit (and store the idempotent answer) in it."""
     with uc.matching(ctx):
-        return respond(ctx, produce, status=status, key=key, request_hash=body_hash(request, body))
+        return idempotent(ctx, produce, request, body, key, status=status)
 
 
 @router.post("/deposits", status_code=201, summary="Deposit money into an account / 资金入账")

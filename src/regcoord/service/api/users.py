@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import select
 
 from regcoord import agreements as ag
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, respond
+from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent
 from regcoord.service.api.schemas import ActorIn, UserIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import actors as uc
@@ -18,12 +18,12 @@ router = APIRouter(prefix="/api", tags=["users and actors"], responses=ERROR_RES
 
 @router.post("/users", status_code=201, summary="Create a user (admin) / 新建用户")
 def create_user(ctx: CtxDep, body: UserIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.user_out(uc.create_user(ctx, **body.model_dump())),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 
@@ -35,12 +35,12 @@ def list_users(ctx: CtxDep) -> list[dict[str, object]]:
 
 @router.post("/actors", status_code=201, summary="Register a stakeholder (admin) / 登记主体")
 def create_actor(ctx: CtxDep, body: ActorIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    return respond(
+    return idempotent(
         ctx,
         lambda: uc.actor_out(uc.create_actor(ctx, **body.model_dump())),
-        status=201,
-        key=key,
-        request_hash=body_hash(request, body),
+        request,
+        body,
+        key,
     )
 
 

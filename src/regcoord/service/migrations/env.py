@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from alembic import context
 
+from regcoord.service.db import trading_models  # noqa: F401  (registers the trading tables on Base)
 from regcoord.service.db.engine import make_engine
 from regcoord.service.db.models import Base
 
 config = context.config
+#: every table of the service (models.py and trading_models.py), as autogenerate compares them
 target_metadata = Base.metadata
 
 

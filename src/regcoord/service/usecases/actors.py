@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import TypeVar
+
 from sqlalchemy import select
 
 from regcoord import agreements as ag
@@ -13,14 +16,22 @@ from regcoord.service.usecases._context import Ctx, require
 MIN_PASSWORD = 10
 
 
-def create_actor(ctx: Ctx, *, name: str, kind: str, region_code: str, name_zh: str = "") -> m.Actor:
-    require(ctx, "manage_actors", ag.PolicyObject("actor"), "actors")
+E = TypeVar("E", bound=Enum)
+
+
+def _member(enum: type[E], value: str, column: str, what: str) -> E:
+    """The member of ``enum`` whose value is ``value``, or a :class:`DataError` listing the values."""
     try:
-        k = ag.ActorKind(kind)
+        return enum(value)
     except ValueError:
         raise DataError(
-            f"unknown actor kind {kind!r}", column="kind", expected=", ".join(x.value for x in ag.ActorKind)
+            f"unknown {what} {value!r}", column=column, expected=", ".join(str(x.value) for x in enum)
         ) from None
+
+
+def create_actor(ctx: Ctx, *, name: str, kind: str, region_code: str, name_zh: str = "") -> m.Actor:
+    require(ctx, "manage_actors", ag.PolicyObject("actor"), "actors")
+    k = _member(ag.ActorKind, kind, "kind", "actor kind")
     region = ctx.tree.resolve(region_code, strict=False)
     if region is None:
         raise DataError(
@@ -45,12 +56,7 @@ def create_user(
     actor_id: int | None = None,
 ) -> m.User:
     require(ctx, "manage_users", ag.PolicyObject("user"), "users")
-    try:
-        r = ag.Role(role)
-    except ValueError:
-        raise DataError(
-            f"unknown role {role!r}", column="role", expected=", ".join(x.value for x in ag.Role)
-        ) from None
+    r = _member(ag.Role, role, "role", "role")
     if not username.strip() or len(username) > 80:
         raise DataError("username must be 1-80 characters", column="username")
     if len(password) < MIN_PASSWORD:

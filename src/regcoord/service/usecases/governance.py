@@ -14,6 +14,7 @@ from regcoord.errors import ConflictError, DataError, NotFound
 from regcoord.service.db import models as m
 from regcoord.service.usecases import instruments as inst_uc
 from regcoord.service.usecases._context import Ctx, instrument_out, load_instrument, policy_object, require
+from regcoord.service.usecases.indicators import dashboard_indicators
 
 
 def raise_dispute(
@@ -179,7 +180,11 @@ def alerts(ctx: Ctx, on: date) -> list[ag.Alert]:
 
 
 def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
-    """Open obligations, alerts, payments due, breaches and credit, for one region or all."""
+    """Open obligations, alerts, payments due, breaches and credit, for one region or all.
+
+    ``indicators`` holds the national disparity and plate indicators and, for a region,
+    its position (:func:`usecases.indicators.dashboard_indicators`).
+    """
     if region is not None and ctx.tree.resolve(region, strict=False) is None:
         raise NotFound(f"unknown region {region!r}")
     insts = inst_uc.list_instruments(ctx, region=region)
@@ -217,6 +222,7 @@ def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
     }
     if region is not None:
         out["credit"] = credit(ctx, region)[0].to_dict()
+    out["indicators"] = dashboard_indicators(ctx, region).to_dict()
     return out
 
 

@@ -133,11 +133,7 @@ def report_kpi(
         ctx.session.add(b)
         ctx.session.flush()
         ctx.audit("breach.create", "breach", b.id, breach.to_dict())
-        for ce in ag.credit_events_for(breach, ctx.now, ref=f"breach:{b.id}"):
-            cr = m.CreditEventRow(subject=ce.subject, delta=ce.delta, reason=ce.reason, ref=ce.ref, at=ce.at)
-            ctx.session.add(cr)
-            ctx.session.flush()
-            ctx.audit("credit.event", "credit_event", cr.id, ce.to_dict())
+        record_credit_events(ctx, breach, ref=f"breach:{b.id}")
     for po in orders:
         pay = m.Payment(
             instrument_id=inst.id,
@@ -215,6 +211,25 @@ def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
     if not out:
         raise DataError("the file has no data rows", source="upload", row=2)
     return out
+
+
+def record_credit_events(ctx: Ctx, breach: ag.BreachEvent, *, ref: str) -> list[m.CreditEventRow]:
+    """Append the credit events of ``breach`` to the credit record, each with its audit event.
+
+    The events are those of the pure domain (:func:`regcoord.agreements.credit_events_for`:
+    the breach's credit-penalty sanction, dated ``ctx.now``); ``ref`` names what they come
+    from (``breach:<id>`` for a KPI breach, ``trading-compliance:<run id>`` for a surrender
+    shortfall).  Written in the caller's transaction; returns the rows added (none when the
+    breach carries no credit sanction).
+    """
+    rows = []
+    for ce in ag.credit_events_for(breach, ctx.now, ref=ref):
+        cr = m.CreditEventRow(subject=ce.subject, delta=ce.delta, reason=ce.reason, ref=ce.ref, at=ce.at)
+        ctx.session.add(cr)
+        ctx.session.flush()
+        ctx.audit("credit.event", "credit_event", cr.id, ce.to_dict())
+        rows.append(cr)
+    return rows
 
 
 def credit(ctx: Ctx, subject: str) -> tuple[ag.CreditRecord, list[m.CreditEventRow]]:

@@ -6,7 +6,7 @@ test come from :mod:`regcoord.games.cooperative`.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from regcoord.errors import DataError, NotFound
@@ -18,6 +18,17 @@ MAX_PLAYERS = 12
 
 def _key(names: list[str]) -> str:
     return "+".join(sorted(names))
+
+
+def _finite_decimal(value: Any, what: str, column: str) -> Decimal:
+    """``value`` as a finite :class:`Decimal` (yuan), or a :class:`DataError` naming ``column``."""
+    try:
+        d = Decimal(str(value))
+    except InvalidOperation:
+        raise DataError(f"{what} is not a number", column=column) from None
+    if not d.is_finite():
+        raise DataError(f"{what} is not finite", column=column)
+    return d
 
 
 def create_negotiation(ctx: Ctx, instrument_id: int, *, values: dict[str, Any]) -> m.Negotiation:
@@ -37,13 +48,7 @@ def create_negotiation(ctx: Ctx, instrument_id: int, *, values: dict[str, Any]) 
                 column=f"values.{k}",
                 expected=f"parties {players}",
             )
-        try:
-            d = Decimal(str(v))
-        except Exception:
-            raise DataError(f"worth of {k!r} is not a number", column=f"values.{k}") from None
-        if not d.is_finite():
-            raise DataError(f"worth of {k!r} is not finite", column=f"values.{k}")
-        clean[_key(names)] = str(d)
+        clean[_key(names)] = str(_finite_decimal(v, f"worth of {k!r}", f"values.{k}"))
     n_needed = 2 ** len(players) - 1
     if len(clean) != n_needed:
         raise DataError(
@@ -118,13 +123,7 @@ def propose(ctx: Ctx, negotiation_id: int, *, allocation: dict[str, Any]) -> m.P
         )
     clean = {}
     for k, v in allocation.items():
-        try:
-            d = Decimal(str(v))
-        except Exception:
-            raise DataError(f"amount for {k} is not a number", column=f"allocation.{k}") from None
-        if not d.is_finite():
-            raise DataError(f"amount for {k} is not finite", column=f"allocation.{k}")
-        clean[k] = str(d)
+        clean[k] = str(_finite_decimal(v, f"amount for {k}", f"allocation.{k}"))
     pr = m.Proposal(
         negotiation_id=neg.id, allocation=clean, proposed_by=ctx.principal.user_id, created_at=ctx.now
     )

@@ -36,7 +36,8 @@ Authorization (per object, here in the use case; the roles are the service's):
 Compliance breaches feed the coordination service's credit record through the
 agreements domain: each shortfall becomes an :class:`regcoord.agreements.BreachEvent`
 with the sanctions of the run's breach terms, and :func:`regcoord.agreements.credit_events_for`
-gives the credit events written to ``credit_event`` (with their audit events).
+gives the credit events that :func:`usecases.monitoring.record_credit_events` (the one writer
+of the credit record, shared with KPI breaches) writes to ``credit_event`` with their audit events.
 """
 
 from __future__ import annotations
@@ -58,9 +59,9 @@ from regcoord import agreements as ag
 from regcoord import trading as tr
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
 from regcoord.service.audit import canonical_json
-from regcoord.service.db import models as m
 from regcoord.service.db.trading_models import AllocationRun, ComplianceRun, TradingEvent, TradingOrder
 from regcoord.service.usecases._context import Ctx, is_system
+from regcoord.service.usecases.monitoring import record_credit_events
 
 log = logging.getLogger("regcoord.service.security")
 
@@ -602,11 +603,7 @@ def settle(
             sanctions=ag.sanctions_for(terms, Decimal(b.shortfall)),
         )
         ctx.audit("trading.breach", "trading_compliance_run", run.id, {**b.to_dict(), **breach.to_dict()})
-        for ce in ag.credit_events_for(breach, ctx.now, ref=f"trading-compliance:{run.id}"):
-            cr = m.CreditEventRow(subject=ce.subject, delta=ce.delta, reason=ce.reason, ref=ce.ref, at=ce.at)
-            ctx.session.add(cr)
-            ctx.session.flush()
-            ctx.audit("credit.event", "credit_event", cr.id, ce.to_dict())
+        record_credit_events(ctx, breach, ref=f"trading-compliance:{run.id}")
     return run
 
 
