@@ -133,3 +133,10 @@ def test_figure_svg_of_a_pyplot_figure_releases_it():
     svg = charts.figure_svg(fig)
     assert svg.startswith("<svg") and ">东部<" in svg
     assert not plt.fignum_exists(num)
+
+
+def test_line_colours_follow_the_series():
+    svg = charts.line([2020, 2021], {"yellow": [1, 2], "red": [3, 1]}, colors=["#d4a017", "#c62828"])
+    assert "#d4a017" in svg and "#c62828" in svg
+    with pytest.raises(DataError, match="1 colours for 2 series"):
+        charts.line([2020, 2021], {"a": [1, 2], "b": [3, 1]}, colors=["red"])

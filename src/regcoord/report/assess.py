@@ -38,11 +38,15 @@ from regcoord.measure.decomposition import (
 from regcoord.measure.inequality import InequalityResult, inequality
 from regcoord.measure.inference import BootstrapResult, PermutationResult, bootstrap, permutation_test
 from regcoord.measure.warning import LEVELS, RuleSet, WarningResult, default_rules, early_warning
+
 from regcoord.regions import Level, RegionTree
 from regcoord.report import charts
 from regcoord.report._html import Report, Section
 
 __all__ = ["Assessment", "build_report", "default_spec", "load_boundaries", "run_assessment"]
+
+#: chart colours of the warning levels (the level names are colours themselves)
+LEVEL_COLORS = {"green": "#2e7d32", "yellow": "#d4a017", "orange": "#ef6c00", "red": "#c62828"}
 
 Progress = Callable[[int, int], None] | None
 
@@ -1014,6 +1018,7 @@ def _warning_section(rep: Report, a: Assessment, lang: str) -> None:
     chart = charts.line(
         list(w.years),
         series,
+        colors=[LEVEL_COLORS[en] for k, (en, _zh) in enumerate(LEVELS) if k > 0],
         title=_t(lang, "Regions at each warning level", "各预警级别的地区数"),
         xlabel=_t(lang, "year", "年份"),
     )
@@ -1109,7 +1114,8 @@ def _composite_section(rep: Report, a: Assessment, lang: str) -> None:
                 "D": D[-1],
                 _t(lang, "grade", "等级"): g_last,
             }
-        ).sort_values("D", ascending=False)
+        )
+        coup = coup.sort_values("D", ascending=False).set_index(_t(lang, "region", "地区"))
         tables.append(_caption(coup, f"Coupling coordination in {last}", f"{last} 年耦合协调度"))
         mean_D = D.mean(axis=1)
         section_charts.append(

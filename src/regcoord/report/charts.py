@@ -131,19 +131,27 @@ def line(
     title: str = "",
     xlabel: str = "",
     ylabel: str = "",
+    colors: Sequence[str] | None = None,
 ) -> str:
-    """A line chart: one line per entry of ``series`` (label -> y values aligned with ``x``)."""
+    """A line chart: one line per entry of ``series`` (label -> y values aligned with ``x``).
+
+    ``colors`` (one per series, any matplotlib colour) overrides the default cycle, e.g. so
+    that a "red" warning level is drawn in red.
+    """
     xs = list(x)
+    if colors is not None and len(colors) != len(series):
+        raise DataError(f"{len(colors)} colours for {len(series)} series", expected="one colour per series")
     fig, ax = _new()
     with _style():
-        for label, ys in series.items():
+        for k, (label, ys) in enumerate(series.items()):
             y = _floats(ys, f"values of {label!r}")
             if len(y) != len(xs):
                 raise DataError(
                     f"series {label!r} has {len(y)} values for {len(xs)} x positions",
                     expected="one value per x position",
                 )
-            ax.plot(xs, y, marker="o", markersize=3, linewidth=1.5, label=str(label))
+            color = colors[k] if colors is not None else None
+            ax.plot(xs, y, marker="o", markersize=3, linewidth=1.5, label=str(label), color=color)
         if xs and all(isinstance(v, int | np.integer) for v in xs):
             ax.xaxis.get_major_locator().set_params(integer=True)
     return _finish(fig, ax, title, xlabel, ylabel)
