@@ -38,7 +38,6 @@ from regcoord.measure.decomposition import (
 from regcoord.measure.inequality import InequalityResult, inequality
 from regcoord.measure.inference import BootstrapResult, PermutationResult, bootstrap, permutation_test
 from regcoord.measure.warning import LEVELS, RuleSet, WarningResult, default_rules, early_warning
-
 from regcoord.regions import Level, RegionTree
 from regcoord.report import charts
 from regcoord.report._html import Report, Section
