@@ -244,9 +244,9 @@ def test_dashboard_shows_the_measure_indicators(client: TestClient) -> None:
     rank = 1 + int((x.values[-1] > own).sum())
     assert f"rank {rank} / 31" in html
     # the translated unit label is the unit the bundled panel states
-    from regcoord.service.web.indicators import china_disparity
+    from regcoord.service.usecases.indicators import national_disparity
 
-    assert china_disparity().unit == LABELS["dash.unit"][0]
+    assert national_disparity().unit == LABELS["dash.unit"][0]
 
 
 # -- actions through the use cases -------------------------------------------------------------

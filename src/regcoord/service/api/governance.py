@@ -6,15 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from regcoord.errors import NotFound
 from regcoord.service import audit
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent, respond
-from regcoord.service.api.schemas import DisputeDecisionIn, DisputeIn, DisputeOut, EvaluationIn
-from regcoord.service.db import models as m
+from regcoord.service.api.schemas import DashboardOut, DisputeDecisionIn, DisputeIn, DisputeOut, EvaluationIn
 from regcoord.service.usecases import governance as uc
-from regcoord.service.usecases._context import load_instrument
+from regcoord.service.usecases import queries
 
 router = APIRouter(prefix="/api", tags=["disputes, evaluations, dashboard"], responses=ERROR_RESPONSES)
 
@@ -36,18 +33,12 @@ def raise_dispute(
 
 @router.get("/disputes", summary="Disputes / 争议列表", response_model=list[DisputeOut])
 def disputes(ctx: CtxDep, routed_to: str | None = None) -> list[dict[str, Any]]:
-    q = select(m.Dispute).order_by(m.Dispute.id)
-    if routed_to:
-        q = q.where(m.Dispute.routed_to == routed_to)
-    return [uc.dispute_out(d) for d in ctx.session.scalars(q.limit(1000))]
+    return [uc.dispute_out(d) for d in queries.disputes(ctx, routed_to=routed_to)]
 
 
 @router.get("/disputes/{dispute_id}", summary="One dispute / 争议", response_model=DisputeOut)
 def dispute(ctx: CtxDep, dispute_id: Id) -> dict[str, Any]:
-    d = ctx.session.get(m.Dispute, dispute_id)
-    if d is None:
-        raise NotFound(f"dispute {dispute_id} not found")
-    return uc.dispute_out(d)
+    return uc.dispute_out(queries.dispute(ctx, dispute_id=dispute_id))
 
 
 @router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute (common superior) / 裁决争议")
@@ -70,14 +61,15 @@ def evaluate(
 
 @router.get("/instruments/{instrument_id}/evaluations", summary="Evaluations / 评估记录")
 def evaluations(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
-    inst = load_instrument(ctx, instrument_id)
-    rows = ctx.session.scalars(
-        select(m.Evaluation).where(m.Evaluation.instrument_id == inst.id).order_by(m.Evaluation.id)
-    )
-    return [uc.evaluation_out(e) for e in rows]
+    return [uc.evaluation_out(e) for e in queries.evaluations(ctx, instrument_id=instrument_id)]
 
 
-@router.get("/dashboard", summary="Dashboard of a region or of all / 仪表板")
+@router.get(
+    "/dashboard",
+    summary="Dashboard of a region or of all / 仪表板",
+    response_model=DashboardOut,
+    response_model_exclude_unset=True,
+)
 def dashboard(ctx: CtxDep, region: str | None = None) -> dict[str, Any]:
     return uc.dashboard(ctx, region)
 

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from regcoord.errors import DataError, NotFound
+from regcoord.errors import DataError
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, idempotent, respond
 from regcoord.service.api.schemas import BreachOut, CreditOut, KPIReportIn, PaymentOut, ReportOut
-from regcoord.service.db import models as m
 from regcoord.service.usecases import monitoring as uc
-from regcoord.service.usecases._context import load_instrument
+from regcoord.service.usecases import queries
 
 router = APIRouter(prefix="/api", tags=["monitoring"], responses=ERROR_RESPONSES)
 
 MAX_CSV_BYTES = 5 * 1024 * 1024
+
+
+def read_csv_upload(file: UploadFile | None) -> str:
+    """The text of an uploaded CSV file (UTF-8, BOM allowed, at most 5 MiB, no NUL characters).
+
+    Shared by the API and the web upload form; bad uploads raise :class:`DataError` naming the field.
+    """
+    if file is None:
+        raise DataError("no file was chosen", column="file", expected="a UTF-8 CSV file")
+    raw = file.file.read(MAX_CSV_BYTES + 1)
+    if len(raw) > MAX_CSV_BYTES:
+        raise DataError("file larger than 5 MiB", column="file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
+    if "\x00" in text:
+        raise DataError("file contains NUL characters", column="file", expected="a UTF-8 CSV file")
+    return text
 
 
 @router.post("/clauses/{clause_id}/reports", status_code=201, summary="Report a KPI value / 报告指标")
@@ -45,15 +62,7 @@ def import_csv(
     file: Annotated[UploadFile, File()],
     key: IdemKey = None,
 ) -> JSONResponse:
-    raw = file.file.read(MAX_CSV_BYTES + 1)
-    if len(raw) > MAX_CSV_BYTES:
-        raise DataError("file larger than 5 MiB", column="file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
-    if "\x00" in text:
-        raise DataError("file contains NUL characters", column="file", expected="a UTF-8 CSV file")
+    text = read_csv_upload(file)
     return idempotent(
         ctx,
         lambda: {"imported": [uc.report_out(r) for r in uc.import_csv(ctx, instrument_id, text)]},
@@ -69,31 +78,19 @@ def import_csv(
     response_model=list[ReportOut],
 )
 def reports(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
-    inst = load_instrument(ctx, instrument_id)
-    ids = [c.id for c in inst.clauses]
-    rows = ctx.session.scalars(
-        select(m.KPIReportRow).where(m.KPIReportRow.clause_id.in_(ids)).order_by(m.KPIReportRow.id)
-    )
-    return [uc.report_out(r) for r in rows]
+    return [uc.report_out(r) for r in queries.reports(ctx, instrument_id=instrument_id)]
 
 
 @router.get("/breaches", summary="Breach events (public) / 违约记录", response_model=list[BreachOut])
 def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
-    q = select(m.BreachRow).order_by(m.BreachRow.id)
-    if region:
-        q = q.where(m.BreachRow.obligor == region)
-    if instrument_id is not None:
-        q = q.where(m.BreachRow.instrument_id == instrument_id)
-    return [uc.breach_out(b) for b in ctx.session.scalars(q.limit(1000))]
+    return [uc.breach_out(b) for b in queries.breaches(ctx, region=region, instrument_id=instrument_id)]
 
 
 @router.get(
     "/credit/{region}", summary="Public credit record of a region / 信用记录", response_model=CreditOut
 )
 def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
-    if ctx.tree.resolve(region, strict=False) is None:
-        raise NotFound(f"unknown region {region!r}")
-    rec, rows = uc.credit(ctx, region)
+    rec, rows = queries.credit(ctx, region=region)
     return {
         **rec.to_dict(),
         "events": [
@@ -109,10 +106,11 @@ def confirm_payment(ctx: CtxDep, payment_id: Id) -> JSONResponse:
 
 
 @router.get("/payments", summary="Payments ledger (integer fen) / 支付台账", response_model=list[PaymentOut])
-def payments(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
-    q = select(m.Payment).order_by(m.Payment.id)
-    if region:
-        q = q.where((m.Payment.payer == region) | (m.Payment.payee == region))
-    if instrument_id is not None:
-        q = q.where(m.Payment.instrument_id == instrument_id)
-    return [uc.payment_out(p) for p in ctx.session.scalars(q.limit(1000))]
+def payments(
+    ctx: CtxDep,
+    region: str | None = None,
+    instrument_id: OptId = None,
+    status: Literal["due", "paid"] | None = None,
+) -> list[dict[str, Any]]:
+    rows = queries.payments(ctx, region=region, instrument_id=instrument_id, status=status)
+    return [uc.payment_out(p) for p in rows]

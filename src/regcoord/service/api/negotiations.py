@@ -6,22 +6,18 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent
 from regcoord.service.api.schemas import NegotiationIn, ProposalIn
 from regcoord.service.db import models as m
 from regcoord.service.usecases import negotiations as uc
+from regcoord.service.usecases import queries
 
 router = APIRouter(prefix="/api", tags=["negotiations"], responses=ERROR_RESPONSES)
 
 
 def _out(ctx: CtxDep, neg: m.Negotiation) -> dict[str, Any]:
-    proposals = list(
-        ctx.session.scalars(
-            select(m.Proposal).where(m.Proposal.negotiation_id == neg.id).order_by(m.Proposal.id)
-        )
-    )
+    proposals = queries.proposals(ctx, negotiation_id=neg.id)
     return {"id": neg.id, "instrument_id": neg.instrument_id, **uc.analyse(neg, proposals)}
 
 

@@ -258,19 +258,6 @@ class ReportOut(_Out):
     measurements: dict[str, Any] | None
 
 
-class PaymentOut(_Out):
-    id: int
-    instrument_id: int
-    kind: Literal["compensation", "liquidated_damages"]
-    payer: str
-    payee: str
-    amount_fen: int
-    amount_yuan: str
-    period_end: str
-    status: Literal["due", "paid"]
-    trace: dict[str, Any]
-
-
 class BreachOut(_Out):
     id: int
     instrument_id: int
@@ -290,11 +277,14 @@ class CreditEventOut(_Out):
     at: str
 
 
-class CreditOut(_Out):
+class CreditRecordOut(_Out):
     subject: str
     score: int
     n_events: int
     breaches: int
+
+
+class CreditOut(CreditRecordOut):
     events: list[CreditEventOut]
 
 
@@ -309,3 +299,50 @@ class DisputeOut(_Out):
     decision: str | None
     created_at: str
     decided_at: str | None
+
+
+class PaymentLineOut(_Out):
+    """A payment without its computation trace (the full payment is :class:`PaymentOut`)."""
+
+    id: int
+    instrument_id: int
+    kind: Literal["compensation", "liquidated_damages"]
+    payer: str
+    payee: str
+    amount_fen: int
+    period_end: str
+
+
+class PaymentOut(PaymentLineOut):
+    """A payment of the ledger with its status and computation trace."""
+
+    amount_yuan: str
+    status: Literal["due", "paid"]
+    trace: dict[str, Any]
+
+
+class PaymentsDueOut(_Out):
+    """How many payments are due and the oldest few (all of them: ``GET /api/payments?status=due``)."""
+
+    count: int
+    first: list[PaymentLineOut]
+
+
+class DashboardInstrumentOut(_Out):
+    id: int
+    title: str
+    state: str
+    kind: str
+
+
+class DashboardOut(_Out):
+    region: str | None
+    on: str
+    instruments_by_state: dict[str, int]
+    instruments: list[DashboardInstrumentOut]
+    open_obligations: list[dict[str, Any]]
+    alerts: list[dict[str, Any]]
+    payments_due: PaymentsDueOut
+    recent_breaches: list[BreachOut]
+    credit: CreditRecordOut | None = None  # only for a region
+    indicators: dict[str, Any]

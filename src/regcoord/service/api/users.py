@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
-from regcoord import agreements as ag
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent
 from regcoord.service.api.schemas import ActorIn, UserIn
-from regcoord.service.db import models as m
 from regcoord.service.usecases import actors as uc
-from regcoord.service.usecases._context import require
+from regcoord.service.usecases import queries
 
 router = APIRouter(prefix="/api", tags=["users and actors"], responses=ERROR_RESPONSES)
 
@@ -29,8 +26,7 @@ def create_user(ctx: CtxDep, body: UserIn, request: Request, key: IdemKey = None
 
 @router.get("/users", summary="List users (admin) / 用户列表")
 def list_users(ctx: CtxDep) -> list[dict[str, object]]:
-    require(ctx, "manage_users", ag.PolicyObject("user"), "users")
-    return [uc.user_out(u) for u in ctx.session.scalars(select(m.User).order_by(m.User.id))]
+    return [uc.user_out(u) for u in queries.users(ctx)]
 
 
 @router.post("/actors", status_code=201, summary="Register a stakeholder (admin) / 登记主体")
@@ -46,12 +42,7 @@ def create_actor(ctx: CtxDep, body: ActorIn, request: Request, key: IdemKey = No
 
 @router.get("/actors", summary="List stakeholders / 主体列表")
 def list_actors(ctx: CtxDep, region: str | None = None, kind: str | None = None) -> list[dict[str, object]]:
-    q = select(m.Actor).order_by(m.Actor.id)
-    if region:
-        q = q.where(m.Actor.region_code == region)
-    if kind:
-        q = q.where(m.Actor.kind == kind)
-    return [uc.actor_out(a) for a in ctx.session.scalars(q.limit(1000))]
+    return [uc.actor_out(a) for a in queries.actors(ctx, region=region, kind=kind)]
 
 
 @router.get("/actors/{actor_id}", summary="One stakeholder / 主体")

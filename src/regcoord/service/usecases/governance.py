@@ -13,6 +13,7 @@ from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound
 from regcoord.service.db import models as m
 from regcoord.service.usecases import instruments as inst_uc
+from regcoord.service.usecases import queries
 from regcoord.service.usecases._context import Ctx, instrument_out, load_instrument, policy_object, require
 from regcoord.service.usecases.indicators import dashboard_indicators
 
@@ -169,18 +170,29 @@ def evaluation_out(e: m.Evaluation) -> dict[str, Any]:
     }
 
 
-def alerts(ctx: Ctx, on: date) -> list[ag.Alert]:
+def alerts(ctx: Ctx, on: date, instruments: Sequence[m.Instrument] | None = None) -> list[ag.Alert]:
+    """Alerts of ``instruments`` (already loaded), or of every instrument the principal may view."""
+    insts = inst_uc.list_instruments(ctx) if instruments is None else instruments
     items = [
         ag.InstrumentStatus(
             str(i.id), i.state, i.expires_on, i.revision_deadline, i.effective_from, i.last_evaluated
         )
-        for i in inst_uc.list_instruments(ctx)
+        for i in insts
     ]
     return list(ag.alerts(items, on))
 
 
+#: breaches the dashboard lists (the latest; the register is ``GET /api/breaches``)
+RECENT_BREACHES = 50
+
+
 def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
     """Open obligations, alerts, payments due, breaches and credit, for one region or all.
+
+    ``payments_due`` is ``{"count": n, "first": [...]}``: how many payments are due and the
+    oldest few without their traces (:func:`usecases.queries.payments_due`); the full list
+    with traces is ``GET /api/payments?status=due``. ``recent_breaches`` are the latest
+    :data:`RECENT_BREACHES`.
 
     ``indicators`` holds the national disparity and plate indicators and, for a region,
     its position (:func:`usecases.indicators.dashboard_indicators`).
@@ -198,15 +210,8 @@ def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
         for c in i.clauses:
             if c.obligation and (region is None or c.obligation["obligor"] == region):
                 open_obl.append({"instrument_id": i.id, "title": i.title, "clause_id": c.id, **c.obligation})
-    pq = select(m.Payment).where(m.Payment.status == "due").order_by(m.Payment.id)
-    if region is not None:
-        pq = pq.where((m.Payment.payer == region) | (m.Payment.payee == region))
-    payments = ctx.session.scalars(pq.limit(200)).all()
-    bq = select(m.BreachRow).order_by(m.BreachRow.id.desc())
-    if region is not None:
-        bq = bq.where(m.BreachRow.obligor == region)
-    breaches = ctx.session.scalars(bq.limit(50)).all()
-    from regcoord.service.usecases.monitoring import breach_out, credit, payment_out
+    breaches = queries.breaches(ctx, region=region, newest_first=True, limit=RECENT_BREACHES)
+    from regcoord.service.usecases.monitoring import breach_out, credit
 
     out: dict[str, Any] = {
         "region": region,
@@ -214,10 +219,8 @@ def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
         "instruments_by_state": by_state,
         "instruments": [{"id": i.id, "title": i.title, "state": i.state, "kind": i.kind} for i in insts],
         "open_obligations": open_obl,
-        "alerts": [
-            a.to_dict() for a in alerts(ctx, ctx.now.date()) if any(str(i.id) == a.instrument for i in insts)
-        ],
-        "payments_due": [payment_out(p) for p in payments],
+        "alerts": [a.to_dict() for a in alerts(ctx, ctx.now.date(), insts)],
+        "payments_due": queries.payments_due(ctx, region=region),
         "recent_breaches": [breach_out(b) for b in breaches],
     }
     if region is not None:

@@ -26,6 +26,7 @@ from regcoord import agreements as ag
 from regcoord.errors import NotFound
 from regcoord.service.db import models as m
 from regcoord.service.usecases import instruments as inst_uc
+from regcoord.service.usecases import monitoring as mon_uc
 from regcoord.service.usecases import negotiations as neg_uc
 from regcoord.service.usecases._context import Ctx, load_instrument, require
 
@@ -70,15 +71,20 @@ def reports(ctx: Ctx, *, instrument_id: int) -> list[m.KPIReportRow]:
 
 
 def breaches(
-    ctx: Ctx, *, region: str | None = None, instrument_id: int | None = None, newest_first: bool = False
+    ctx: Ctx,
+    *,
+    region: str | None = None,
+    instrument_id: int | None = None,
+    newest_first: bool = False,
+    limit: int = MAX_ROWS,
 ) -> list[m.BreachRow]:
-    """Breach events (public), optionally of one obligor region and/or one instrument."""
+    """Breach events (public), optionally of one obligor region and/or one instrument (at most ``limit``)."""
     q = select(m.BreachRow)
     if region:
         q = q.where(m.BreachRow.obligor == region)
     if instrument_id is not None:
         q = q.where(m.BreachRow.instrument_id == instrument_id)
-    return _rows(ctx, q, m.BreachRow.id, newest_first)
+    return _rows(ctx, q, m.BreachRow.id, newest_first, min(limit, MAX_ROWS))
 
 
 def _payments_query(
@@ -171,6 +177,13 @@ def evaluations(
     return _rows(ctx, q, m.Evaluation.id, newest_first)
 
 
+def credit(ctx: Ctx, *, region: str) -> tuple[ag.CreditRecord, list[m.CreditEventRow]]:
+    """The public credit record of ``region`` and its events; :class:`NotFound` for an unknown region."""
+    if ctx.tree.resolve(region, strict=False) is None:
+        raise NotFound(f"unknown region {region!r}")
+    return mon_uc.credit(ctx, region)
+
+
 def credit_subjects(ctx: Ctx) -> list[str]:
     """Regions that have a credit record (at least one credit event)."""
     q = select(m.CreditEventRow.subject).distinct().order_by(m.CreditEventRow.subject)
@@ -199,6 +212,7 @@ __all__ = [
     "actors",
     "breaches",
     "consultations",
+    "credit",
     "credit_subjects",
     "dispute",
     "disputes",

@@ -8,6 +8,8 @@ written to the audit chain (ASVS V16: log authentication decisions): ``auth.fail
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from regcoord.errors import PermissionDenied
 from regcoord.service import auth as auth_mod
 from regcoord.service.db import models as m
@@ -39,12 +41,19 @@ def login(ctx: Ctx, *, username: str, password: str, kind: str, ttl_hours: int) 
     return token
 
 
-def logout(ctx: Ctx, *, token: str | None, kind: str) -> None:
-    """Revoke ``token`` (if any) and audit the logout; commits. Without a token nothing happens."""
+def logout(ctx: Ctx, *, token: str | None) -> None:
+    """Revoke ``token`` (if any) and audit the logout with the token's kind; commits.
+
+    Without a token, or with one that is no longer stored, nothing is revoked; a token
+    presented is audited either way.
+    """
     if not token:
         return
+    row = ctx.session.scalar(
+        select(m.AuthToken).where(m.AuthToken.token_hash == auth_mod.token_digest(token))
+    )
     auth_mod.revoke_token(ctx.session, token)
-    ctx.audit("auth.logout", "user", ctx.principal.user_id or "", {"kind": kind})
+    ctx.audit("auth.logout", "user", ctx.principal.user_id or "", {"kind": None if row is None else row.kind})
     ctx.session.commit()
 
 

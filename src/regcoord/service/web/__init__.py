@@ -18,7 +18,8 @@ from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from regcoord.errors import NotFound
-from regcoord.service.web.indicators import china_disparity
+from regcoord.service.usecases.indicators import national_disparity
+from regcoord.service.web import maps
 from regcoord.service.web.routes import router
 from regcoord.service.web.security import WebSecurity
 
@@ -50,9 +51,10 @@ def mount(app: FastAPI) -> None:
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(router)
+    app.include_router(maps.router)  # /geo/provinces.geojson: boundaries of the dashboard map
     app.add_middleware(WebSecurity)
     # compute the dashboard's indicators (cached per process) off the request path
-    threading.Thread(target=china_disparity, name="regcoord-web-warmup", daemon=True).start()
+    threading.Thread(target=national_disparity, name="regcoord-web-warmup", daemon=True).start()
 
 
 __all__ = ["mount", "plotly_js", "router"]

@@ -106,6 +106,12 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "dash.payments_due": ("Payments due", "应付款项"),
     "dash.recent_breaches": ("Recent breaches", "近期违约"),
     "dash.credit": ("Credit score", "信用分"),
+    "dash.map_title": ("GDP per capita by province, map", "各省人均GDP地图"),
+    "dash.map_no_data": ("not in the panel", "面板中无数据"),
+    "dash.map_unavailable": (
+        "The province map needs the optional boundary data: pip install 'regcoord[maps]'.",
+        "省级地图需要可选的边界数据：pip install 'regcoord[maps]'。",
+    ),
     # instruments
     "inst.heading": ("Agreements, plans and pairing programmes", "协议、规划与对口协作"),
     "inst.filter_state": ("State", "状态"),

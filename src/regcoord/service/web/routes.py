@@ -14,7 +14,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -23,14 +22,15 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
-from regcoord.service import auth as auth_mod
-from regcoord.service.api.auth import SESSION_COOKIE
+from regcoord.service.api.auth import SESSION_COOKIE, set_session_cookie
+from regcoord.service.api.monitoring import read_csv_upload
 from regcoord.service.db import models as m
 from regcoord.service.usecases import consultations as cons_uc
 from regcoord.service.usecases import governance as gov_uc
 from regcoord.service.usecases import instruments as inst_uc
 from regcoord.service.usecases import monitoring as mon_uc
 from regcoord.service.usecases import negotiations as neg_uc
+from regcoord.service.usecases import queries, sessions
 from regcoord.service.usecases._context import (
     Ctx,
     instrument_out,
@@ -38,13 +38,11 @@ from regcoord.service.usecases._context import (
     policy_object,
     region_tree,
 )
-from regcoord.service.web import queries
+from regcoord.service.usecases.indicators import NationalDisparity, national_disparity
 from regcoord.service.web.i18n import LABELS, LANG_COOKIE, LANGS, bilingual, pick_lang, translator
-from regcoord.service.web.indicators import china_disparity
 from regcoord.service.web.security import CSRF_FIELD, check_csrf
 
 TEMPLATES = Path(__file__).parent / "templates"
-MAX_CSV_BYTES = 5 * 1024 * 1024
 
 _env = Environment(
     loader=FileSystemLoader(str(TEMPLATES)),
@@ -217,44 +215,24 @@ def login_form(request: Request, ctx: WebCtx) -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, ctx: WebCtx, username: Text = "", password: Text = "") -> Response:
-    user = auth_mod.authenticate(ctx.session, username, password)
-    if user is None:
-        ctx.session.rollback()
-        ctx.audit("auth.failure", "user", username[:40], {"kind": "session"})
-        ctx.session.commit()
+    ttl: int = request.app.state.settings.token_ttl_hours
+    try:
+        token = sessions.login(ctx, username=username, password=password, kind="session", ttl_hours=ttl)
+    except sessions.AuthFailed:
         return _login_page(request, ctx, translator(pick_lang(request))("login.failed"), 401)
-    ttl = request.app.state.settings.token_ttl_hours
-    token = auth_mod.issue_token(ctx.session, user, kind="session", now=ctx.now, ttl_hours=ttl)
-    ctx.audit("auth.login", "user", user.id, {"kind": "session"})
-    ctx.session.commit()
-    resp = RedirectResponse("/dashboard?done=login", status_code=303)
-    resp.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=ttl * 3600,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.cookie_secure,
-        path="/",
-    )
-    return resp
+    return set_session_cookie(RedirectResponse("/dashboard?done=login", status_code=303), request, token, ttl)
 
 
 @router.post("/logout")
 def logout(request: Request, ctx: WebCtx) -> Response:
-    token = getattr(request.state, "web_token", None)
-    if token:
-        auth_mod.revoke_token(ctx.session, token)
-        ctx.audit("auth.logout", "user", ctx.principal.user_id or "", {"kind": "session"})
-        ctx.session.commit()
+    sessions.logout(ctx, token=getattr(request.state, "web_token", None))
     resp = RedirectResponse("/login?done=logout", status_code=303)
     resp.delete_cookie(SESSION_COOKIE, path="/")
     return resp
 
 
 # -- dashboard ---------------------------------------------------------------------------------
-def _charts(lang: str, region: str | None) -> dict[str, str]:
-    v = china_disparity()
+def _charts(lang: str, v: NationalDisparity, province: str | None) -> dict[str, str]:
     _ = translator(lang)
     trend = {
         "data": [
@@ -263,7 +241,7 @@ def _charts(lang: str, region: str | None) -> dict[str, str]:
                 ("dash.gini", v.gini),
                 ("dash.theil_t", v.theil_t),
                 ("dash.williamson", v.williamson_cv),
-                ("dash.between_share", v.between_share),
+                ("dash.between_share", v.between_plate_share),
             )
         ],
         "layout": {
@@ -282,7 +260,7 @@ def _charts(lang: str, region: str | None) -> dict[str, str]:
                 "type": "bar",
                 "x": [names[i] for i in order],
                 "y": [v.gdp_per_capita[i] for i in order],
-                "marker": {"color": ["#c0392b" if v.regions[i] == region else "#2e6da4" for i in order]},
+                "marker": {"color": ["#c0392b" if v.regions[i] == province else "#2e6da4" for i in order]},
                 "hovertemplate": "%{x}: %{y:,.0f}<extra></extra>",
             }
         ],
@@ -307,12 +285,9 @@ def dashboard(request: Request, ctx: WebCtx, region: str | None = None) -> Respo
     except RegcoordError as exc:
         return _error_page(request, ctx, exc)
     lang = pick_lang(request)
-    v = china_disparity()
-    own = None
-    if region in v.regions:
-        i = v.regions.index(region)
-        rank = 1 + int((np.asarray(v.gdp_per_capita) > v.gdp_per_capita[i]).sum())
-        own = {"value": v.gdp_per_capita[i], "rank": rank, "n": len(v.regions)}
+    v = national_disparity()
+    pos = data["indicators"]["region"]  # the region's province, its GDP per capita and rank
+    own = None if pos is None else {**pos, "value": pos["gdp_per_capita"][-1]}
     return render(
         request,
         ctx,
@@ -322,7 +297,7 @@ def dashboard(request: Request, ctx: WebCtx, region: str | None = None) -> Respo
         own=own,
         view=v,
         provinces=sorted(zip(v.regions, v.names_zh if lang == "zh" else v.names_en, strict=True)),
-        charts=_charts(lang, region),
+        charts=_charts(lang, v, None if pos is None else pos["province"]),
     )
 
 
@@ -352,11 +327,10 @@ def _instrument_page(
         filing: m.FilingReview | None = inst_uc.current_filing(ctx, inst)
     except NotFound:
         filing = None
-    clause_ids = [c.id for c in inst.clauses]
     numbers = {c.id: c.number for c in inst.clauses}
     reports = [
         {**mon_uc.report_out(r), "clause": numbers.get(r.clause_id, "")}
-        for r in queries.reports(ctx, clause_ids)
+        for r in queries.reports(ctx, instrument_id=inst.id)
     ]
     p = ctx.principal
     reportable = [
@@ -400,12 +374,19 @@ def _instrument_page(
         filing=filing,
         reports=reports,
         reportable=reportable,
-        payments=[mon_uc.payment_out(x) for x in queries.payments(ctx, inst.id)],
-        breaches=[mon_uc.breach_out(b) for b in queries.breaches(ctx, instrument_id=inst.id)],
-        negotiations=queries.negotiations(ctx, inst.id),
-        consultations=queries.consultations(ctx, inst.id),
-        disputes=[gov_uc.dispute_out(d) for d in queries.disputes(ctx, instrument_id=inst.id)],
-        evaluations=[gov_uc.evaluation_out(e) for e in queries.evaluations(ctx, instrument_id=inst.id)],
+        payments=[mon_uc.payment_out(x) for x in queries.payments(ctx, instrument_id=inst.id)],
+        breaches=[
+            mon_uc.breach_out(b) for b in queries.breaches(ctx, instrument_id=inst.id, newest_first=True)
+        ],
+        negotiations=queries.negotiations(ctx, instrument_id=inst.id),
+        consultations=queries.consultations(ctx, instrument_id=inst.id, newest_first=True),
+        disputes=[
+            gov_uc.dispute_out(d) for d in queries.disputes(ctx, instrument_id=inst.id, newest_first=True)
+        ],
+        evaluations=[
+            gov_uc.evaluation_out(e)
+            for e in queries.evaluations(ctx, instrument_id=inst.id, newest_first=True)
+        ],
         can=can,
     )
 
@@ -522,19 +503,13 @@ def report_kpi(
 def upload_csv(
     request: Request, ctx: WebCtx, instrument_id: int, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
-    def run() -> object:
-        if file is None:
-            raise DataError("no file was chosen", column="file", expected="a UTF-8 CSV file")
-        raw = file.file.read(MAX_CSV_BYTES + 1)
-        if len(raw) > MAX_CSV_BYTES:
-            raise DataError("file larger than 5 MiB", column="file")
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
-        return mon_uc.import_csv(ctx, instrument_id, text)
-
-    return _inst_action(request, ctx, instrument_id, run, "uploaded")
+    return _inst_action(
+        request,
+        ctx,
+        instrument_id,
+        lambda: mon_uc.import_csv(ctx, instrument_id, read_csv_upload(file)),
+        "uploaded",
+    )
 
 
 @router.post("/instruments/{instrument_id}/disputes")
@@ -629,7 +604,7 @@ def versions(
 def consultations(request: Request, ctx: WebCtx) -> Response:
     rows = []
     titles = {i.id: i for i in inst_uc.list_instruments(ctx)}
-    for c in queries.consultations(ctx):
+    for c in queries.consultations(ctx, newest_first=True):
         inst = titles[c.instrument_id]
         rows.append(
             {
@@ -723,7 +698,7 @@ def _negotiation_page(
     try:
         neg = neg_uc.get_negotiation(ctx, negotiation_id)
         inst = load_instrument(ctx, neg.instrument_id)
-        analysis = neg_uc.analyse(neg, queries.proposals(ctx, neg.id))
+        analysis = neg_uc.analyse(neg, queries.proposals(ctx, negotiation_id=neg.id))
     except RegcoordError as exc:
         return _error_page(request, ctx, exc)
     return render(
@@ -765,7 +740,7 @@ def breaches(request: Request, ctx: WebCtx, region: str | None = None) -> Respon
         request,
         ctx,
         "breaches.html",
-        items=[mon_uc.breach_out(b) for b in queries.breaches(ctx, region=region or None)],
+        items=[mon_uc.breach_out(b) for b in queries.breaches(ctx, region=region or None, newest_first=True)],
         credits=credits,
         region=region or "",
     )
@@ -773,14 +748,15 @@ def breaches(request: Request, ctx: WebCtx, region: str | None = None) -> Respon
 
 @router.get("/credit/{region}", response_class=HTMLResponse)
 def credit(request: Request, ctx: WebCtx, region: str) -> Response:
-    if region_tree().resolve(region, strict=False) is None:
-        return _error_page(request, ctx, NotFound(f"unknown region {region!r}"))
-    rec, rows = mon_uc.credit(ctx, region)
+    try:
+        rec, rows = queries.credit(ctx, region=region)
+    except RegcoordError as exc:
+        return _error_page(request, ctx, exc)
     return render(request, ctx, "credit.html", region=region, record=rec.to_dict(), events=rows)
 
 
 def _disputes_page(request: Request, ctx: Ctx, error: str | None = None, status: int = 200) -> HTMLResponse:
-    rows = queries.disputes(ctx)
+    rows = queries.disputes(ctx, newest_first=True)
     items = [
         {
             **gov_uc.dispute_out(d),
@@ -819,7 +795,7 @@ def evaluations(request: Request, ctx: WebCtx) -> Response:
         alerts=[a.to_dict() for a in gov_uc.alerts(ctx, ctx.now.date())],
         evaluations=[
             {**gov_uc.evaluation_out(e), "title": titles.get(e.instrument_id, "")}
-            for e in queries.evaluations(ctx)
+            for e in queries.evaluations(ctx, newest_first=True)
         ],
         revisions=[instrument_out(i) for i in insts if i.revision_deadline is not None],
         titles=titles,
