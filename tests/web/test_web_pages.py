@@ -278,6 +278,12 @@ def test_kpi_report_from_the_form_gives_breach_and_payment(client: TestClient) -
     page = client.get("/instruments/1?lang=en").text
     assert "100,000,000.00" in page  # the payment in yuan, from integer fen
     assert "not met" in page
+    # the dashboard counts the due payments of the ledger and lists the first without traces
+    due = client.get("/api/dashboard?region=34").json()["payments_due"]
+    assert due["count"] == len(client.get("/api/payments?status=due&region=34").json()) >= 1
+    assert all("trace" not in p for p in due["first"])
+    dash = client.get("/dashboard?region=34&lang=en").text
+    assert 'id="payments-due"' in dash and "100,000,000.00" in dash
 
 
 def test_refused_actions_are_shown_with_reason_and_status(client: TestClient) -> None:
