@@ -8,11 +8,7 @@ must be in the database, with the audit chain intact.
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import date, timedelta
@@ -22,35 +18,11 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from tests.service.server_process import free_port, start_server
 
 from regcoord.service import audit
 from regcoord.service.db import make_engine, make_sessionmaker
 from regcoord.service.db import models as m
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "REGCOORD_DATABASE_URL": url, "REGCOORD_SECRET_KEY": "k" * 32}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "regcoord.cli.app", "serve", "--port", str(port)],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 @pytest.mark.slow
@@ -61,9 +33,9 @@ def test_sigkill_mid_burst_loses_no_acknowledged_report(world: Any, tmp_path: Pa
     clause_id = inst["clauses"][1]["id"]
     token = w.tokens["off-34"]
     w.app.state.engine.dispose()
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
-    proc = _start(w.url, port, log)
+    proc = start_server(w.url, port, log)
 
     acked: list[tuple[int, str]] = []
     lock = threading.Lock()
@@ -104,7 +76,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_report(world: Any, tmp_path: Pa
         t.join()
     assert len(acked) >= 60, log.read_text()[-2000:]
 
-    proc = _start(w.url, port, log)  # restart on the same file
+    proc = start_server(w.url, port, log)  # restart on the same file
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/api/audit/verify", timeout=10)
         assert r.json()["ok"] is True, r.json()

@@ -12,12 +12,8 @@ submissions that were in flight at the kill and reached the log before it.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -27,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from tests.service.server_process import free_port, start_server
 
 from regcoord import trading as tr
 from regcoord.service import audit
@@ -35,31 +32,6 @@ from regcoord.service.db import models as m
 from regcoord.service.db.trading_models import TradingEvent, TradingOrder
 
 CO2 = tr.Instrument(tr.RightType.CO2E, 2025)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "REGCOORD_DATABASE_URL": url, "REGCOORD_SECRET_KEY": "k" * 32}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "regcoord.cli.app", "serve", "--port", str(port)],
-        env=env,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise AssertionError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 Request = tuple[str, str, int, int]  # holder, side, quantity, price
@@ -88,9 +60,9 @@ def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp
     assert r.status_code == 201, r.text
     setup_seq = w.get("/api/trading/state").json()["seq"]
     w.app.state.engine.dispose()
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
-    proc = _start(w.url, port, log)
+    proc = start_server(w.url, port, log)
 
     acked: list[tuple[int, int, Request]] = []  # (seq, order_id, request)
     pending: Counter[Request] = Counter()  # sent, not answered
@@ -141,7 +113,7 @@ def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp
         t.join()
     assert len(acked) >= 80, log.read_text()[-2000:]
 
-    proc = _start(w.url, port, log)  # restart on the same file: the book is replayed from the log
+    proc = start_server(w.url, port, log)  # restart on the same file: the book is replayed from the log
     try:
         rebuilt = httpx.get(f"http://127.0.0.1:{port}/api/trading/state", timeout=30).json()
         assert httpx.get(f"http://127.0.0.1:{port}/api/audit/verify", timeout=30).json()["ok"] is True
