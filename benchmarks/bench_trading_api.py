@@ -28,9 +28,6 @@ import asyncio
 import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, datetime
@@ -40,6 +37,7 @@ from typing import Any
 import httpx
 import numpy as np
 import sqlalchemy as sa
+from tests.service.server_process import free_port, start_server
 
 from benchmarks._record import record, table
 from regcoord.regions import province_codes
@@ -55,12 +53,6 @@ DB_NAME = "regcoord_bench_trading"
 INSTRUMENT = "co2e:2025"
 UNITS_PER_REGION = 1_000_000
 MONEY_PER_REGION = 10**13  # fen: never the binding constraint
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fresh_database() -> str:
@@ -118,25 +110,6 @@ def setup(url: str, traders: int) -> list[tuple[str, str]]:
         s.commit()
     engine.dispose()
     return out
-
-
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "REGCOORD_DATABASE_URL": url, "REGCOORD_SECRET_KEY": "b" * 32}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "regcoord.cli.app", "serve", "--port", str(port)],
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 async def drive(
@@ -208,10 +181,10 @@ def main() -> None:
     args = ap.parse_args()
     url = fresh_database()
     traders = setup(url, args.traders)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = Path(os.environ.get("TMPDIR", "/tmp")) / "bench_trading_api.log"
-    proc = start_server(url, port, log)
+    proc = start_server(url, port, log, timeout=60)
     try:
         peer_seconds = max(5.0, args.duration / 6)
         h_lat, h_err, h_n = asyncio.run(drive(base, traders, peer_seconds, orders=False))

@@ -1,4 +1,4 @@
-"""Start the real service in a subprocess on a free loopback port (durability tests)."""
+"""Start the real service in a subprocess on a free loopback port (durability tests, benchmarks)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """`regcoord serve` on ``url``; returns once /healthz answers (30 s at most)."""
+def start_server(url: str, port: int, log: Path, *, timeout: float = 30.0) -> subprocess.Popen[bytes]:
+    """`regcoord serve` on ``url``; returns once /healthz answers (``timeout`` seconds at most)."""
     env = {**os.environ, "REGCOORD_DATABASE_URL": url, "REGCOORD_SECRET_KEY": "k" * 32}
     proc = subprocess.Popen(
         [sys.executable, "-m", "regcoord.cli.app", "serve", "--port", str(port)],
@@ -27,7 +27,7 @@ def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
