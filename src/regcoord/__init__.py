@@ -8,6 +8,8 @@ The numerical packages (``regions``, ``data``, ``measure``, ``games``, ``compens
 files in, results out.  ``report``, ``service`` and ``cli`` are thin layers over them.
 """
 
+from importlib import metadata as _metadata
+
 from regcoord.errors import (
     ConflictError,
     DataError,
@@ -17,7 +19,10 @@ from regcoord.errors import (
     RuleError,
 )
 
-__version__ = "0.1.0"
+try:  # one source for the version: the installed package metadata (pyproject.toml)
+    __version__ = _metadata.version("regcoord")
+except _metadata.PackageNotFoundError:  # a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ConflictError",

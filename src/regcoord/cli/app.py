@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _dist_version
+
 import typer
 
 from regcoord.cli import assess as assess_cli
@@ -24,6 +27,35 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def package_version() -> str:
+    """The installed distribution's version: the one source is ``pyproject.toml``'s metadata."""
+    try:
+        return _dist_version("regcoord")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"regcoord {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the version and exit. 显示版本号。",
+    ),
+) -> None:
+    """Regional interest coordination: disparity, fair shares, compensation, transfers. 区域利益协调。"""
+
+
 # measuring (issue: foundation)
 app.command("assess")(assess_cli.assess)
 app.command("inequality")(inequality_cli.inequality)
