@@ -66,6 +66,7 @@ def disparity_rows(
     groups: Sequence[str] | None,
     *,
     split: bool = True,
+    regions: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every index for each row of ``amounts`` (shape (K, n)); arrays of shape (K,)."""
     x = resources[None, :] + amounts
@@ -74,7 +75,8 @@ def disparity_rows(
     if (x <= 0).any():
         k, i = np.argwhere(x <= 0)[0]
         raise DataError(
-            f"per-capita resources after transfers are {x[k, i]:.6g} in region {i + 1} of scenario {k + 1}",
+            f"resources after transfers are {x[k, i]:.6g} in region "
+            f"{regions[i] if regions is not None else i + 1!r} (scenario {k + 1})",
             column="resources",
             expected="positive resources after transfers (Theil L takes logs)",
         )

@@ -325,8 +325,9 @@ class RuleSystem:
         """The baseline plus one override (for the trace of which override changed what)."""
         return RuleSystem(self.rule_sets, (override,), self.reform_name)
 
-    def in_force(self, rule_set: str, date: dt.date) -> dict[str, Override]:
+    def in_force(self, rule_set: str, date: dt.date | str) -> dict[str, Override]:
         """The override of each parameter or input in force on ``date`` (latest start wins)."""
+        date = _date(date, "date", None)
         rs = self.rule_set(rule_set)
         out: dict[str, Override] = {}
         for o in sorted(self.overrides, key=lambda o: o.start):
@@ -339,8 +340,9 @@ class RuleSystem:
             out[o.parameter] = o
         return out
 
-    def snapshot(self, rule_set: str, date: dt.date) -> RuleSnapshot:
+    def snapshot(self, rule_set: str, date: dt.date | str) -> RuleSnapshot:
         """The rule set's parameters on ``date`` with the overrides in force."""
+        date = _date(date, "date", None)
         rs = self.rule_set(rule_set)
         snap = rs.at(date)
         forced = {k: o for k, o in self.in_force(rule_set, date).items() if k in rs}

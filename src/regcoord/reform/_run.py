@@ -415,7 +415,7 @@ def _run_scheme(
     res = data.floats(scheme.resources)
     pop = data.floats("population") if data.has_population else None
     amounts = np.array([[float(v) for v in baseline], [float(v) for v in after]])
-    rows = disparity_rows(res, amounts, pop, data.groups)
+    rows = disparity_rows(res, amounts, pop, data.groups, regions=data.regions)
     rs = base.rule_set(scheme.rule_set)
     unverified: dict[str, ParameterValue] = {}
     for p in (*used_b, *used_r):

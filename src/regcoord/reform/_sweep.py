@@ -239,8 +239,8 @@ def sweep(
     amounts = np.broadcast_to(scheme.compute(cols, swept), (K, d.n))
     res = d.floats(scheme.resources)
     pop = d.floats("population") if d.has_population else None
-    rows = disparity_rows(res, amounts, pop, None, split=False)
-    base_rows = disparity_rows(res, base_amounts, pop, d.groups)
+    rows = disparity_rows(res, amounts, pop, None, split=False, regions=d.regions)
+    base_rows = disparity_rows(res, base_amounts, pop, d.groups, regions=d.regions)
     improve = (amounts >= base_amounts - _HALF_FEN).all(axis=1) & (amounts > base_amounts + _HALF_FEN).any(
         axis=1
     )
