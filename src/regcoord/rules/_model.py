@@ -52,22 +52,37 @@ _NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a parameter comes from: document, article (section) and URL."""
+    """Where a parameter comes from, official document first.
+
+    ``issuer`` (issuing body), ``document`` (title), ``number`` (文号), ``date`` and ``url``
+    (the official publication's address, where known) cite the document itself;
+    ``read_at`` names a mirror or news report where the text was actually read.
+    """
 
     document: str
     article: str = ""
     url: str = ""
+    issuer: str = ""
+    number: str = ""
+    date: str = ""
+    read_at: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"document": self.document, "article": self.article, "url": self.url}
+        return {
+            "document": self.document,
+            "article": self.article,
+            "url": self.url,
+            "issuer": self.issuer,
+            "number": self.number,
+            "date": self.date,
+            "read_at": self.read_at,
+        }
 
     def __str__(self) -> str:
-        parts = [self.document]
-        if self.article:
-            parts.append(self.article)
-        if self.url:
-            parts.append(self.url)
-        return ", ".join(parts)
+        head = " ".join(p for p in (self.document, self.number) if p)
+        parts = [p for p in (self.issuer, head, self.date, self.article, self.url) if p]
+        text = ", ".join(parts)
+        return f"{text}; read at {self.read_at}" if self.read_at else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,12 +367,13 @@ def _source(raw: Any, where: str) -> Source:
         raise RuleError(
             f"{where}: key 'source' must be a mapping with at least 'document' (and 'article', 'url')"
         )
-    unknown = set(raw) - {"document", "article", "url"}
+    allowed = ("document", "article", "url", "issuer", "number", "date", "read_at")
+    unknown = set(raw) - set(allowed)
     if unknown:
         raise RuleError(
-            f"{where}: unknown key(s) {sorted(unknown)} in 'source' (allowed: document, article, url)"
+            f"{where}: unknown key(s) {sorted(unknown)} in 'source' (allowed: {', '.join(allowed)})"
         )
-    return Source(str(raw["document"]), str(raw.get("article", "")), str(raw.get("url", "")))
+    return Source(*(str(raw.get(k, "")) for k in allowed))
 
 
 def _label(raw: dict[str, Any], where: str, default: tuple[str, bool] | None) -> tuple[str, bool]:
