@@ -50,7 +50,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "calculate_upload": ("Calculate with this data", "用此数据计算"),
     "name": ("Name of the reform", "方案名称"),
     "save": ("Save reform", "保存方案"),
-    "save_login": ("Log in to save a reform.", "登录后可保存方案。"),
+    "save_login": ("Log in to upload your own data or save a reform.", "登录后可上传数据或保存方案。"),
     "result": ("Result", "结果"),
     "budget": ("Budget (yuan)", "预算（元）"),
     "baseline": ("Baseline", "基线"),
@@ -222,7 +222,6 @@ def _page(
         result=result,
         views=None if result is None else _views(result, lang),
         csv_text=csv_text,
-        lang=lang,
     )
 
 
