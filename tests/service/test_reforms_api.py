@@ -7,8 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from regcoord.reform import parse_reform, run_reform
-from regcoord.reform._examples import illustrative_provinces
+from regcoord.reform import illustrative_provinces, parse_reform, run_reform
 
 ROWS = [
     {

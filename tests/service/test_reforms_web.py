@@ -6,8 +6,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from regcoord.reform import parse_reform, run_reform
-from regcoord.reform._examples import illustrative_provinces
+from regcoord.reform import illustrative_provinces, parse_reform, run_reform
 from regcoord.service.web.reforms import LABELS
 
 CSV = (

@@ -8,8 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from regcoord.reform import parse_reform, run_reform
-from regcoord.reform._examples import illustrative_provinces
+from regcoord.reform import illustrative_provinces, parse_reform, run_reform
 
 pytestmark = pytest.mark.browser
 

@@ -18,6 +18,7 @@ vectorised pass and returns the (budget, disparity) frontier.
 """
 
 from regcoord.reform._data import ReformData, china_plates
+from regcoord.reform._examples import ILLUSTRATIVE_NOTE, illustrative_provinces
 from regcoord.reform._measures import INDICES, Disparity
 from regcoord.reform._reform import (
     Formula,
@@ -35,6 +36,7 @@ from regcoord.reform._schemes import Scheme, get_scheme, register_scheme, scheme
 from regcoord.reform._sweep import SweepResult, grid_values, pareto_frontier, parse_grid, random_values, sweep
 
 __all__ = [
+    "ILLUSTRATIVE_NOTE",
     "INDICES",
     "Disparity",
     "Formula",
@@ -52,6 +54,7 @@ __all__ = [
     "formula",
     "get_scheme",
     "grid_values",
+    "illustrative_provinces",
     "load_reform",
     "pareto_frontier",
     "parse_grid",

@@ -37,7 +37,12 @@ _HALF_FEN = 0.005
 
 
 def parse_grid(text: str) -> tuple[str, tuple[Decimal, ...]]:
-    """``"NAME=START:STOP:STEP"`` -> ``(NAME, (START, START+STEP, ..., <= STOP))`` (exact decimals)."""
+    """``"NAME=START:STOP:STEP"`` -> ``(NAME, (START, START+STEP, ..., <= STOP))`` (exact decimals).
+
+    >>> name, values = parse_grid("coefficient=0.5:0.7:0.1")
+    >>> name, [str(v) for v in values]
+    ('coefficient', ['0.5', '0.6', '0.7'])
+    """
     name, sep, spec = text.partition("=")
     parts = spec.split(":")
     if not sep or not name.strip() or len(parts) != 3:
@@ -61,7 +66,12 @@ def parse_grid(text: str) -> tuple[str, tuple[Decimal, ...]]:
 
 
 def grid_values(axes: Mapping[str, Sequence[Any]]) -> tuple[tuple[str, ...], np.ndarray]:
-    """The Cartesian product of the axes: names and a (K, m) float array, K = prod of lengths."""
+    """The Cartesian product of the axes: names and a (K, m) float array, K = prod of lengths.
+
+    >>> names, values = grid_values({"a": [1, 2], "b": [10, 20, 30]})
+    >>> names, values.shape, values[4].tolist()
+    (('a', 'b'), (6, 2), [2.0, 20.0])
+    """
     if not axes:
         raise DataError("no parameter to sweep", column="--grid", expected="NAME=START:STOP:STEP")
     names = tuple(axes)
@@ -89,6 +99,9 @@ def pareto_frontier(budget: np.ndarray, disparity: np.ndarray) -> tuple[int, ...
 
     Sort by budget (ties: lower disparity first); a point is on the frontier when its
     disparity is strictly below every disparity before it.
+
+    >>> pareto_frontier(np.array([3.0, 1.0, 2.0, 2.0]), np.array([0.1, 0.5, 0.3, 0.6]))
+    (1, 2, 0)
     """
     b = np.asarray(budget, dtype=float)
     d = np.asarray(disparity, dtype=float)

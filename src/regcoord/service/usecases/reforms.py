@@ -20,8 +20,17 @@ import pandas as pd
 from sqlalchemy import select
 
 from regcoord.errors import DataError, NotFound, PermissionDenied
-from regcoord.reform import Reform, ReformData, SchemeRun, get_scheme, parse_reform, run_reform, schemes
-from regcoord.reform._examples import ILLUSTRATIVE_NOTE, illustrative_provinces
+from regcoord.reform import (
+    ILLUSTRATIVE_NOTE,
+    Reform,
+    ReformData,
+    SchemeRun,
+    get_scheme,
+    illustrative_provinces,
+    parse_reform,
+    run_reform,
+    schemes,
+)
 from regcoord.service.db import models as m
 from regcoord.service.db.reform_models import SavedReform
 from regcoord.service.usecases._context import Ctx
