@@ -90,3 +90,38 @@ def test_reform_sweep_prints_the_frontier():
         "--random", "5", "--date", "2026-06-30", "--json",
     )  # fmt: skip
     assert res.exit_code == 0 and json.loads(res.stdout)["n_reforms"] == 5
+
+
+def test_illustrative_data_say_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no file called 'illustrative' here
+    res = run(
+        "reform",
+        "run",
+        "illustrative",
+        "--scheme",
+        "china",
+        "--set",
+        "coefficient=0.6",
+        "--date",
+        "2026-06-30",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["illustrative"] is True and out["headline"]["en"].startswith("Illustrative fiscal numbers")
+    assert out["headline"]["zh"].startswith("示意性财政数据") and len(out["regions"]) == 31
+    res = run(
+        "reform",
+        "sweep",
+        "illustrative",
+        "--scheme",
+        "germany",
+        "--grid",
+        "vat_adjustment_rate=0.5:0.7:0.1",
+        "--date",
+        "2026-06-30",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["illustrative"] is True and out["n_reforms"] == 3

@@ -2,7 +2,9 @@
 
 DATA is a CSV as for ``regcoord transfer formula`` (a ``region`` column and the scheme's
 columns) plus an optional ``population`` (per-capita disparity, weighted) and ``plate``
-column (between/within split; China's provinces get their plate by name or code).
+column (between/within split; China's provinces get their plate by name or code), or the
+word ``illustrative``: 31 provinces with real population and GDP and ILLUSTRATIVE fiscal
+numbers (regcoord bundles no provincial fiscal figures), said so in every output.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from regcoord.cli._input import parse_date, read_csv
 from regcoord.cli._output import console, err_console, print_json, user_errors, writing
 from regcoord.errors import DataError
 from regcoord.reform import (
+    ILLUSTRATIVE_NOTE,
     INDICES,
     Reform,
     ReformData,
     get_scheme,
     grid_values,
+    illustrative_provinces,
     load_reform,
+    mark_illustrative,
     parse_grid,
     random_values,
     run_reform,
@@ -35,7 +40,17 @@ app = typer.Typer(
 )
 
 
+ILLUSTRATIVE = "illustrative"
+
+
+def _is_illustrative(path: Path) -> bool:
+    return str(path) == ILLUSTRATIVE and not path.exists()
+
+
 def _data(path: Path) -> ReformData:
+    if _is_illustrative(path):
+        err_console.print(f"{ILLUSTRATIVE_NOTE[1]}\n{ILLUSTRATIVE_NOTE[0]}", highlight=False)
+        return ReformData.from_frame(illustrative_provinces(), source=ILLUSTRATIVE)
     return ReformData.from_frame(read_csv(path, dtype={"region": str}), source=str(path), first_row=2)
 
 
@@ -83,13 +98,16 @@ def run(
             from regcoord.report.reform import write_reform_report
 
             with writing(out):
-                write_reform_report(result, out, lang)
+                write_reform_report(result, out, lang, illustrative=_is_illustrative(data))
             err_console.print(f"report written 报告已写入: {out}")
+    payload = result.to_dict()
+    if _is_illustrative(data):
+        payload = mark_illustrative(payload)
     if json_out:
-        print_json(result.to_dict())
+        print_json(payload)
         return
-    console.print(result.headline("zh"), highlight=False)
-    console.print(result.headline("en"), highlight=False)
+    console.print(payload["headline"]["zh"], highlight=False)
+    console.print(payload["headline"]["en"], highlight=False)
     console.print(
         f"Pareto improvement 帕累托改进: {'yes 是' if result.pareto_improvement else 'no 否'}",
         highlight=False,
@@ -128,8 +146,12 @@ def sweep_cmd(
         else:
             names, values = grid_values(axes)
         res = sweep(_data(data), sch, names, values, date=day, index=index)
+    payload = res.to_dict()
+    if _is_illustrative(data):
+        payload["illustrative"] = True
+        payload["illustrative_note"] = {"en": ILLUSTRATIVE_NOTE[0], "zh": ILLUSTRATIVE_NOTE[1]}
     if json_out:
-        print_json(res.to_dict())
+        print_json(payload)
         return
     console.print(
         f"{sch.title_zh} / {sch.title_en}: {values.shape[0]} reforms 个方案, "

@@ -18,7 +18,7 @@ vectorised pass and returns the (budget, disparity) frontier.
 """
 
 from regcoord.reform._data import ReformData, china_plates
-from regcoord.reform._examples import ILLUSTRATIVE_NOTE, illustrative_provinces
+from regcoord.reform._examples import ILLUSTRATIVE_NOTE, illustrative_provinces, mark_illustrative
 from regcoord.reform._measures import INDICES, Disparity
 from regcoord.reform._reform import (
     Formula,
@@ -56,6 +56,7 @@ __all__ = [
     "grid_values",
     "illustrative_provinces",
     "load_reform",
+    "mark_illustrative",
     "pareto_frontier",
     "parse_grid",
     "parse_reform",

@@ -16,13 +16,14 @@ Population (persons) and the region codes are real; nothing fiscal is.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
 from regcoord.data import load
 from regcoord.errors import DataError
 
-__all__ = ["ILLUSTRATIVE_NOTE", "illustrative_provinces"]
+__all__ = ["ILLUSTRATIVE_NOTE", "illustrative_provinces", "mark_illustrative"]
 
 #: what a page or a result says about the example data (en, zh)
 ILLUSTRATIVE_NOTE = (
@@ -63,3 +64,16 @@ def illustrative_provinces(year: int = 2023) -> pd.DataFrame:
             "capacity": revenue,
         }
     )
+
+
+def mark_illustrative(payload: dict[str, Any]) -> dict[str, Any]:
+    """A run's JSON (``SchemeRun.to_dict()``) marked as computed on the illustrative data:
+    ``illustrative: true``, the note, and the note first in both headlines."""
+    out = dict(payload)
+    out["illustrative"] = True
+    out["illustrative_note"] = {"en": ILLUSTRATIVE_NOTE[0], "zh": ILLUSTRATIVE_NOTE[1]}
+    out["headline"] = {
+        "en": f"{ILLUSTRATIVE_NOTE[0]} {payload['headline']['en']}",
+        "zh": f"{ILLUSTRATIVE_NOTE[1]} {payload['headline']['zh']}",
+    }
+    return out

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from regcoord.reform import SchemeRun
+from regcoord.reform import ILLUSTRATIVE_NOTE, SchemeRun
 from regcoord.report import Report, Section, charts
 from regcoord.report.charts import _finish, _new, _style
 
@@ -96,8 +96,8 @@ def _caption(frame: pd.DataFrame, en: str, zh: str) -> pd.DataFrame:
     return frame
 
 
-def build_reform_report(run: SchemeRun, lang: str = "en") -> Report:
-    """The report of one scheme's reform run."""
+def build_reform_report(run: SchemeRun, lang: str = "en", *, illustrative: bool = False) -> Report:
+    """The report of one scheme's reform run (``illustrative``: the data are the illustrative set)."""
     rep = Report(f"Reform simulation: {run.title_en}", f"改革模拟：{run.title_zh}", lang=lang)
     rep.add_method(
         run.title_en,
@@ -111,13 +111,16 @@ def build_reform_report(run: SchemeRun, lang: str = "en") -> Report:
             _t(lang, "budget (yuan)", "预算（元）"): [run.total_baseline, run.total_reform, run.total_delta],
         }
     )
+    note_en, note_zh = (ILLUSTRATIVE_NOTE[0] + " ", ILLUSTRATIVE_NOTE[1]) if illustrative else ("", "")
     rep.add(
         Section(
             "Headline",
             "结论",
-            text_en=run.headline("en")
+            text_en=note_en
+            + run.headline("en")
             + f" Pareto improvement (no region loses, one gains): {'yes' if run.pareto_improvement else 'no'}.",
-            text_zh=run.headline("zh")
+            text_zh=note_zh
+            + run.headline("zh")
             + f" 帕累托改进（无地区受损且有地区受益）：{'是' if run.pareto_improvement else '否'}。",
             tables=[_caption(totals, "Budget", "预算")],
         )
@@ -221,5 +224,7 @@ def _formula_of(run: SchemeRun) -> str:
     return get_scheme(run.scheme).formula
 
 
-def write_reform_report(run: SchemeRun, path: str | Path, lang: str = "en") -> Path:
-    return build_reform_report(run, lang).write(path)
+def write_reform_report(
+    run: SchemeRun, path: str | Path, lang: str = "en", *, illustrative: bool = False
+) -> Path:
+    return build_reform_report(run, lang, illustrative=illustrative).write(path)

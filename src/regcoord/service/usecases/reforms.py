@@ -21,12 +21,12 @@ from sqlalchemy import select
 
 from regcoord.errors import DataError, NotFound, PermissionDenied
 from regcoord.reform import (
-    ILLUSTRATIVE_NOTE,
     Reform,
     ReformData,
     SchemeRun,
     get_scheme,
     illustrative_provinces,
+    mark_illustrative,
     parse_reform,
     run_reform,
     schemes,
@@ -121,12 +121,11 @@ def _run(
 
 def _answer(run: SchemeRun, illustrative: bool) -> dict[str, Any]:
     out = run.to_dict()
-    out["data_source"] = BUNDLED if illustrative else UPLOAD
-    out["illustrative"] = illustrative
     if illustrative:
-        out["illustrative_note"] = {"en": ILLUSTRATIVE_NOTE[0], "zh": ILLUSTRATIVE_NOTE[1]}
-        for lang, note in zip(("en", "zh"), ILLUSTRATIVE_NOTE, strict=True):
-            out["headline"][lang] = f"{note} {out['headline'][lang]}"
+        out = mark_illustrative(out)
+    else:
+        out["illustrative"] = False
+    out["data_source"] = BUNDLED if illustrative else UPLOAD
     return out
 
 
