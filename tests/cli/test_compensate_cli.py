@@ -20,8 +20,9 @@ def run(*args: str):
 
 def test_water_quality_xinan_json():
     res = run(
-        "compensate", "water-quality", "--history", str(FIX / "xinan_history.csv"), "--year", "2012", "--json"
-    )
+        "compensate", "water-quality", "--history", str(FIX / "xinan_history.csv"), "--year", "2012",
+        "--baseline", "preceding", "--json",
+    )  # fmt: skip
     assert res.exit_code == 0, res.output
     (r,) = json.loads(res.stdout)
     assert (r["payer"], r["payee"], r["amount"]) == ("Zhejiang", "Anhui", "100000000.00")
@@ -155,3 +156,24 @@ def test_round3_with_user_parameters(tmp_path):
     assert (
         r["p"] == "0.75" and r["amount"] == "200000000.00" and r["round_period"] == "2018-01-01..2020-12-31"
     )
+
+
+def test_xinan_round1_default_baseline_is_2008_2010_and_says_it_is_unverified(tmp_path):
+    res = run("compensate", "water-quality", "--history", str(FIX / "xinan_history.csv"), "--year", "2012")
+    assert res.exit_code == 2 and "needed for the baseline period 2008..2010" in " ".join(res.output.split())
+    hist = tmp_path / "h.csv"
+    hist.write_text(
+        "year,CODMn,NH3-N,TP,TN\n2008,2.0,0.1,0.02,1.0\n2009,2.0,0.1,0.02,1.0\n2010,2.0,0.1,0.02,1.0\n"
+        "2012,1.0,0.1,0.02,1.0\n",
+        encoding="utf-8",
+    )
+    res = run("compensate", "water-quality", "--history", str(hist), "--year", "2012")
+    assert res.exit_code == 0, res.output
+    first = res.output.splitlines()[0]
+    assert first.startswith("Warning 注意:") and "xinan_river.baseline_method (P)" in " ".join(
+        res.output.split()
+    )
+    res = run("compensate", "water-quality", "--history", str(hist), "--year", "2012", "--json")
+    (r,) = json.loads(res.stdout)
+    # P = 0.85 * 0.25 * (1/2 + 1 + 1 + 1) = 0.74375
+    assert r["p"] == "0.74375"

@@ -47,7 +47,7 @@ def test_xinan_round1_downstream_pays_when_p_le_1():
         * Fraction(1, 4)
         * (Fraction(9, 10) + Fraction(10, 11) + Fraction(3, 2) + Fraction(6, 5))
     )  # = 0.958181...
-    (res,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"))
+    (res,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"), baseline="preceding")
     assert abs(Fraction(res.p) - expected) < Fraction(1, 10**25)
     assert res.meets_standard
     assert (res.payer, res.payee, res.amount) == ("Zhejiang", "Anhui", Decimal("100000000.00"))
@@ -60,7 +60,7 @@ def test_xinan_round1_downstream_pays_when_p_le_1():
 def test_xinan_upstream_pays_when_p_gt_1():
     hist = {k: dict(v) for k, v in HISTORY.items()}
     hist["TP"][2012] = 0.04  # ratio 2: P = 0.85/4 * (0.9 + 10/11 + 2 + 1.2) = 1.0644 > 1
-    (res,) = xinan_rounds(hist, [2012], load_rule_set("xinan_river"))
+    (res,) = xinan_rounds(hist, [2012], load_rule_set("xinan_river"), baseline="preceding")
     assert res.p > 1 and not res.meets_standard
     assert (res.payer, res.payee, res.amount) == ("Anhui", "Zhejiang", Decimal("100000000.00"))
 
@@ -98,14 +98,14 @@ def test_bad_concentrations_name_indicator_and_year(indicator, year, value, mess
     else:
         hist[indicator][year] = value
     with pytest.raises(DataError, match=message):
-        xinan_rounds(hist, [2012], load_rule_set("xinan_river"))
+        xinan_rounds(hist, [2012], load_rule_set("xinan_river"), baseline="preceding")
 
 
 def test_measured_negative_in_assessed_year():
     hist = {k: dict(v) for k, v in HISTORY.items()}
     hist["CODMn"][2012] = -1
     with pytest.raises(DataError, match=r"'CODMn' \(year 2012\) is negative"):
-        xinan_rounds(hist, [2012], load_rule_set("xinan_river"))
+        xinan_rounds(hist, [2012], load_rule_set("xinan_river"), baseline="preceding")
 
 
 CHISHUI = load_rule_set("chishui_river").at("2019-07-01")
@@ -181,7 +181,7 @@ def test_miyun_tn_reduction_reward():
 
 
 def test_round_period_is_reported():
-    (r12,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"))
+    (r12,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"), baseline="preceding")
     assert r12.round_period == "2012-01-01..2014-12-31"
 
 
@@ -207,9 +207,47 @@ def test_p_index_is_scale_invariant(conc, base, scale):
 
 
 def test_every_rule_parameter_in_a_trace_is_cited():
-    (res,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"))
-    params = [s for s in res.trace if s.kind == "parameter"]
+    (res,) = xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"), baseline="preceding")
+    params = [s for s in res.trace if s.kind == "parameter" and s.label != "user"]
     assert len(params) >= 6
     for s in params:
         assert s.source and s.valid and s.label in {"V", "P", "U"}
         assert s.verified == (s.label == "V")
+
+
+def test_round1_baseline_is_the_2008_2010_mean_by_default():
+    # the rule's dated baseline (label P): C_i0 = mean of 2008..2010, not of the three years before
+    hist = {k: {2008: v[2009], **v} for k, v in HISTORY.items()}
+    hist["CODMn"][2008] = 2.2  # CODMn baseline (2.2 + 2.0 + 2.1) / 3 = 2.1
+    (res,) = xinan_rounds(hist, [2012], load_rule_set("xinan_river"))
+    # NH3-N baseline (0.10 + 0.10 + 0.12) / 3 = 0.32 / 3; TP 0.02; TN 1.0
+    expected = (
+        Fraction(85, 100)
+        * Fraction(1, 4)
+        * (Fraction(18, 21) + Fraction(10, 100) / Fraction(32, 300) + Fraction(3, 2) + Fraction(6, 5))
+    )
+    assert abs(Fraction(res.p) - expected) < Fraction(1, 10**25)
+    method = res.trace.find("xinan_river.baseline_method")
+    assert method.value == "fixed_period" and method.label == "P" and method.verified is False
+    assert res.trace.find("xinan_river.baseline_period").value == (2008, 2010)
+    assert "xinan_river.baseline_method (P)" in res.unverified
+    # the three years before remain an option, chosen explicitly, and give another P
+    (pre,) = xinan_rounds(hist, [2012], load_rule_set("xinan_river"), baseline="preceding")
+    assert pre.p != res.p and pre.trace.find("baseline method").value == "preceding"
+    with pytest.raises(
+        DataError, match=r"missing for year 2008 \(needed for the baseline period 2008\.\.2010\)"
+    ):
+        xinan_rounds(HISTORY, [2012], load_rule_set("xinan_river"))
+    with pytest.raises(DataError, match="one of fixed_period, preceding"):
+        xinan_rounds(hist, [2012], load_rule_set("xinan_river"), baseline="mean")
+
+
+def test_later_rounds_need_a_chosen_baseline():
+    hist = {"CODMn": {2016: 2.0, 2017: 2.0, 2018: 2.0, 2019: 1.0}}
+    rs = load_rule_set("xinan_river")
+    with pytest.raises(RuleError, match="no baseline method valid in 2019"):
+        xinan_rounds(hist, [2019], rs, weights={"CODMn": 1}, k0=1)
+    (r,) = xinan_rounds(
+        hist, [2019], rs, weights={"CODMn": 1}, k0=1, baseline="fixed_period", baseline_period=(2016, 2018)
+    )
+    assert r.p == Decimal("0.5")

@@ -17,6 +17,7 @@ from regcoord.cli import (
     game_dynamics,  # noqa: F401  (adds `game incentive` and `game evolve`)
 )
 from regcoord.cli import inequality as inequality_cli
+from regcoord.cli import reform as reform_cli
 from regcoord.cli import service as service_cli
 from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli
@@ -67,6 +68,8 @@ app.add_typer(game.app, name="game")
 app.add_typer(compensate_cli.app, name="compensate")
 app.add_typer(transfer_cli.app, name="transfer")
 app.add_typer(trading_cli.app, name="trading")
+# reform simulation (issue 11)
+app.add_typer(reform_cli.app, name="reform")
 # the coordination service: serve, db, users, audit
 service_cli.register(app)
 

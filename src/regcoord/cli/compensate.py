@@ -133,6 +133,13 @@ def water_quality(
         min=1,
         help="Years averaged for the baseline (overrides the rule). 基准年数。",
     ),
+    baseline: str | None = typer.Option(
+        None,
+        "--baseline",
+        help="Baseline C_i0: fixed_period (the rule's years, round 1: 2008-2010) or preceding "
+        "(mean of --baseline-years before); default: the rule's, and preceding when --baseline-years is given. "
+        "基准浓度取法。",
+    ),
     section: list[str] | None = typer.Option(
         None, "--section", help="Segment rules: SECTION=pass|fail (Chishui type). 断面达标情况。"
     ),
@@ -183,7 +190,15 @@ def water_quality(
                 raise DataError(f"rule set {rules!r} settles on concentrations", expected="--history CSV")
             hist = _read_history(history)
             results = list(
-                xinan_rounds(hist, year, rs, weights=weights, k0=k0, baseline_years=baseline_years)
+                xinan_rounds(
+                    hist,
+                    year,
+                    rs,
+                    weights=weights,
+                    k0=k0,
+                    baseline_years=baseline_years,
+                    baseline=baseline or ("preceding" if baseline_years is not None else None),
+                )
             )
     if out is not None:
         from regcoord.report import Section, charts
@@ -209,8 +224,9 @@ def water_quality(
                     Section(
                         "Assessment index by year",
                         "逐年考核指数",
-                        text_en="P <= 1: downstream pays upstream; P > 1: upstream pays downstream.",
-                        text_zh="P ≤ 1：下游补偿上游；P > 1：上游补偿下游。",
+                        text_en=_unverified_en(results)
+                        + "P <= 1: downstream pays upstream; P > 1: upstream pays downstream.",
+                        text_zh=_unverified_zh(results) + "P ≤ 1：下游补偿上游；P > 1：上游补偿下游。",
                         charts=[
                             charts.bar(
                                 [str(r.year) for r in results],
@@ -277,6 +293,12 @@ def water_quality(
                     f"{r.payer} pays {r.payee} {r.amount} yuan"
                 )
             elif hasattr(r, "p"):
+                if r.unverified:
+                    console.print(
+                        f"[bold yellow]Warning 注意:[/] computed with unverified parameter(s) 使用了未经核实的参数: "
+                        f"{', '.join(r.unverified)}",
+                        highlight=False,
+                    )
                 console.print(
                     f"[bold]{r.year}[/]: P = {r.p:.6f} -> {r.payer} pays {r.payee} {r.amount} yuan "
                     f"({'meets standard 达标' if r.meets_standard else 'fails 未达标'})"
@@ -284,6 +306,20 @@ def water_quality(
             else:
                 console.print(r.to_frame().to_string(index=False))
             _trace_table(r.trace, f"trace 计算过程 {getattr(r, 'year', getattr(r, 'period', ''))}")
+
+
+def _unverified_names(results: list[Any]) -> str:
+    return ", ".join(dict.fromkeys(n for r in results for n in getattr(r, "unverified", ())))
+
+
+def _unverified_en(results: list[Any]) -> str:
+    names = _unverified_names(results)
+    return f"Warning: computed with unverified parameter(s) {names}. " if names else ""
+
+
+def _unverified_zh(results: list[Any]) -> str:
+    names = _unverified_names(results)
+    return f"注意：结果使用了未经核实的参数 {names}。" if names else ""
 
 
 @app.command("esv")

@@ -5,8 +5,11 @@ weights and ``k0`` unconfirmed, label U in the rule file)::
 
     P = k0 * sum_i k_i * (C_i / C_i0)
 
-``C_i`` the measured annual mean concentration of indicator ``i``, ``C_i0`` its baseline
-(mean of the three preceding years).  ``P <= 1``: the downstream province pays the
+``C_i`` the measured annual mean concentration of indicator ``i``, ``C_i0`` its baseline.
+The baseline is a dated rule parameter (``baseline_method``): round 1 is widely reported to
+fix it at the 2008-2010 mean concentrations (``fixed_period``, ``baseline_period``; label P,
+the plan's text was not found); the mean of the years before the assessed year
+(``preceding``, window ``baseline_years``) is an option the caller chooses, not a default.  ``P <= 1``: the downstream province pays the
 upstream one; ``P > 1``: upstream pays downstream.  The amount paid is the paying side's
 own contribution for that round (round 1: 100 million yuan; Xinhua, see the rule file).
 
@@ -32,7 +35,15 @@ import pandas as pd
 
 from regcoord.compensation._payment import PRECISION, Payment, nonnegative, positive, ratios
 from regcoord.errors import DataError, RuleError
-from regcoord.rules import RuleSet, RuleSnapshot, Trace, TraceBuilder, apportion_fen, round_fen
+from regcoord.rules import (
+    ParameterValue,
+    RuleSet,
+    RuleSnapshot,
+    Trace,
+    TraceBuilder,
+    apportion_fen,
+    round_fen,
+)
 
 __all__ = [
     "PIndex",
@@ -61,6 +72,19 @@ def _concentration(value: Any, indicator: str, year: int | None) -> Decimal:
         raise DataError(exc.problem, column=indicator, expected="a concentration >= 0 (mg/L)") from None
 
 
+#: the ways to form the baseline C_i0: the mean of a fixed span of years, or of the years before
+BASELINE_METHODS = ("fixed_period", "preceding")
+
+
+def baselines_for_period(
+    history: Mapping[str, Mapping[int, Any]], first: int, last: int
+) -> dict[str, Decimal]:
+    """Baseline ``C_i0`` of each indicator: mean of the years ``first..last`` (inclusive)."""
+    if last < first:
+        raise DataError(f"baseline period {first}..{last} is empty", expected="first year <= last year")
+    return _means(history, range(first, last + 1), f"the baseline period {first}..{last}")
+
+
 def baselines_from_history(
     history: Mapping[str, Mapping[int, Any]], year: int, *, window: int = 3
 ) -> dict[str, Decimal]:
@@ -71,25 +95,30 @@ def baselines_from_history(
     """
     if window < 1:
         raise DataError(f"baseline window must be at least 1 year, got {window}")
+    return _means(history, range(year - window, year), f"the {year} baseline")
+
+
+def _means(history: Mapping[str, Mapping[int, Any]], years: range, what: str) -> dict[str, Decimal]:
     if not history:
         raise DataError("concentration history is empty", expected="history[indicator][year]")
+    first, last = years[0], years[-1]
     out: dict[str, Decimal] = {}
     with localcontext() as ctx:
         ctx.prec = PRECISION
         for ind, series in history.items():
             vals = []
-            for y in range(year - window, year):
+            for y in years:
                 if y not in series:
                     raise DataError(
-                        f"concentration of {ind!r} missing for year {y} (needed for the {year} baseline)",
+                        f"concentration of {ind!r} missing for year {y} (needed for {what})",
                         column=ind,
-                        expected=f"annual means for {year - window}..{year - 1}",
+                        expected=f"annual means for {first}..{last}",
                     )
                 vals.append(_concentration(series[y], ind, y))
-            mean = sum(vals, Decimal(0)) / window
+            mean = sum(vals, Decimal(0)) / len(vals)
             if mean == 0:
                 raise DataError(
-                    f"baseline of {ind!r} for {year} is zero (mean of {year - window}..{year - 1})",
+                    f"baseline of {ind!r} for {what} is zero (mean of {first}..{last})",
                     column=ind,
                     expected="a positive baseline concentration",
                 )
@@ -194,6 +223,11 @@ class WaterQualitySettlement:
     trace: Trace
     round_period: str = ""  # validity of the paying side's contribution (the round)
 
+    @property
+    def unverified(self) -> tuple[str, ...]:
+        """Rule parameters of the trace that are not verified (label P or U)."""
+        return tuple(dict.fromkeys(f"{s.name} ({s.label})" for s in self.trace if s.label in {"P", "U"}))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
@@ -221,8 +255,12 @@ def xinan_settlement(
     *,
     weights: Mapping[str, Any] | None = None,
     k0: Any | None = None,
+    baseline_trace: Sequence[ParameterValue | tuple[str, Any]] = (),
 ) -> WaterQualitySettlement:
     """Settle one year under the Xin'an rule valid in ``snapshot`` (e.g. ``xinan_river``).
+
+    ``baseline_trace``: how ``baselines`` were formed (rule parameters, or ``(name, value)``
+    user choices), recorded in the trace.
 
     ``weights`` and ``k0`` override the rule file; they are required for rounds whose
     values are not in it (round 2 and later).  ``P <= 1``: the downstream province pays
@@ -257,6 +295,11 @@ def xinan_settlement(
                 f"rule set {snapshot.rule_set!r} has no k0 valid on {snapshot.date}; supply it (k0=...)"
             )
         k0d = tb.parameter(snapshot.param("k0"))
+    for step in baseline_trace:
+        if isinstance(step, ParameterValue):
+            tb.parameter(step)
+        else:
+            tb.user_parameter(step[0], step[1])
     p, _ = _p_index(tb, concentrations, baselines, w, k0d, year)
     meets = p <= 1
     tb.decision("meets standard (P <= 1)", meets, f"P = {p}")
@@ -294,30 +337,75 @@ def xinan_rounds(
     weights: Mapping[str, Any] | None = None,
     k0: Any | None = None,
     baseline_years: int | None = None,
+    baseline: str | None = None,
+    baseline_period: tuple[int, int] | None = None,
 ) -> tuple[WaterQualitySettlement, ...]:
-    """Settle several years from a concentration history (baseline: mean of the preceding years).
+    """Settle several years from a concentration history.
 
-    Each year is settled with the rule snapshot of 1 July of that year.  ``weights``,
-    ``k0`` and ``baseline_years`` (3 in round 1, label U) override the rule file and are
-    required where it has no value (round 2 on).
+    Each year is settled with the rule snapshot of 1 July of that year.  The baseline is
+    the rule's ``baseline_method`` of that date (round 1: ``fixed_period``, the 2008-2010
+    means, label P) unless ``baseline`` chooses ``"fixed_period"`` (``baseline_period`` or
+    the rule's) or ``"preceding"`` (mean of the ``baseline_years`` years before, the rule's
+    3 in round 1, label U).  ``weights``, ``k0``, ``baseline_years`` and ``baseline_period``
+    override the rule file and are required where it has no value (round 2 on).
     """
+    if baseline is not None and baseline not in BASELINE_METHODS:
+        raise DataError(
+            f"baseline {baseline!r}", column="baseline", expected=f"one of {', '.join(BASELINE_METHODS)}"
+        )
     out = []
     for y in years:
         snap = rules.at(dt.date(y, 7, 1))
-        for name, given in (("weights", weights), ("k0", k0), ("baseline_years", baseline_years)):
+        for name, given in (("weights", weights), ("k0", k0)):
             if given is None and name not in snap:
                 raise RuleError(
                     f"rule set {rules.name!r} has no {name} valid in {y} "
                     f"(covered: {', '.join(v.validity for v in rules.values(name))}); supply {name} as a user parameter"
                 )
-        window = int(snap["baseline_years"]) if baseline_years is None else baseline_years
-        base = baselines_from_history(history, y, window=window)
+        steps: list[ParameterValue | tuple[str, Any]] = []
+        if baseline is None:
+            if "baseline_method" not in snap:
+                raise RuleError(
+                    f"rule set {rules.name!r} has no baseline method valid in {y}; choose one "
+                    f"(baseline='fixed_period' with baseline_period, or 'preceding' with baseline_years)"
+                )
+            steps.append(snap.param("baseline_method"))
+            method = str(snap["baseline_method"])
+        else:
+            steps.append(("baseline method", baseline))
+            method = baseline
+        if method == "fixed_period":
+            if baseline_period is not None:
+                first, last = baseline_period
+                steps.append(("baseline period", f"{first}..{last}"))
+            elif "baseline_period" in snap:
+                steps.append(snap.param("baseline_period"))
+                first, last = (int(v) for v in snap["baseline_period"])
+            else:
+                raise RuleError(
+                    f"rule set {rules.name!r} has no baseline_period valid in {y}; supply baseline_period"
+                )
+            base = baselines_for_period(history, first, last)
+        else:
+            if baseline_years is None and "baseline_years" not in snap:
+                raise RuleError(
+                    f"rule set {rules.name!r} has no baseline_years valid in {y} "
+                    f"(covered: {', '.join(v.validity for v in rules.values('baseline_years'))}); "
+                    "supply baseline_years as a user parameter"
+                )
+            if baseline_years is None:
+                steps.append(snap.param("baseline_years"))
+                window = int(snap["baseline_years"])
+            else:
+                steps.append(("baseline_years", baseline_years))
+                window = baseline_years
+            base = baselines_from_history(history, y, window=window)
         conc = {}
         for ind, series in history.items():
             if y not in series:
                 raise DataError(f"concentration of {ind!r} missing for year {y}", column=ind)
             conc[ind] = series[y]
-        out.append(xinan_settlement(y, conc, base, snap, weights=weights, k0=k0))
+        out.append(xinan_settlement(y, conc, base, snap, weights=weights, k0=k0, baseline_trace=steps))
     return tuple(out)
 
 

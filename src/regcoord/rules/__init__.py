@@ -7,6 +7,7 @@ explanation :class:`Trace` live here because every calculator shares them.
 """
 
 from regcoord.rules._model import (
+    InputSpec,
     ParameterValue,
     RuleSet,
     RuleSnapshot,
@@ -21,6 +22,7 @@ from regcoord.rules._trace import Trace, TraceBuilder, TraceStep
 __all__ = [
     "FEN",
     "ROUNDING",
+    "InputSpec",
     "ParameterValue",
     "RuleSet",
     "RuleSnapshot",

@@ -17,6 +17,11 @@ A rule set is one file ``params/<name>.yaml``::
           - {start: 2015-01-01, end: 2017-12-31, value: 200000000, label: P, verified: false}
 
 A value entry may override ``source``, ``label``, ``verified`` and add a ``note``.
+A parameter may declare ``range: {min: 0, max: 1}`` (either bound optional): every value
+must lie in it, and a reform (:mod:`regcoord.reform`) may not leave it.  An optional
+top-level ``inputs:`` section declares the per-region inputs a scheme reads from the
+data (for example a transfer coefficient), with ``title``, ``unit``, ``range``,
+``source`` and ``label``, so that a reform overriding them is checked the same way.
 Numbers become :class:`decimal.Decimal` (from their decimal text, so ``0.85`` stays
 exactly ``0.85``); lists and mappings keep their shape.  ``RuleSet.at(date)`` returns a
 frozen :class:`RuleSnapshot` of the values valid that day (lookup by bisect); a
@@ -47,22 +52,37 @@ _NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_.")
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """Where a parameter comes from: document, article (section) and URL."""
+    """Where a parameter comes from, official document first.
+
+    ``issuer`` (issuing body), ``document`` (title), ``number`` (文号), ``date`` and ``url``
+    (the official publication's address, where known) cite the document itself;
+    ``read_at`` names a mirror or news report where the text was actually read.
+    """
 
     document: str
     article: str = ""
     url: str = ""
+    issuer: str = ""
+    number: str = ""
+    date: str = ""
+    read_at: str = ""
 
     def to_dict(self) -> dict[str, str]:
-        return {"document": self.document, "article": self.article, "url": self.url}
+        return {
+            "document": self.document,
+            "article": self.article,
+            "url": self.url,
+            "issuer": self.issuer,
+            "number": self.number,
+            "date": self.date,
+            "read_at": self.read_at,
+        }
 
     def __str__(self) -> str:
-        parts = [self.document]
-        if self.article:
-            parts.append(self.article)
-        if self.url:
-            parts.append(self.url)
-        return ", ".join(parts)
+        head = " ".join(p for p in (self.document, self.number) if p)
+        parts = [p for p in (self.issuer, head, self.date, self.article, self.url) if p]
+        text = ", ".join(parts)
+        return f"{text}; read at {self.read_at}" if self.read_at else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +141,8 @@ class _Parameter:
     unit: str
     values: tuple[ParameterValue, ...]  # sorted by start, non-overlapping
     starts: tuple[dt.date, ...]
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
     def at(self, date: dt.date) -> ParameterValue | None:
         i = bisect.bisect_right(self.starts, date) - 1
@@ -133,6 +155,38 @@ class _Parameter:
 
     def ranges(self) -> str:
         return ", ".join(v.validity for v in self.values)
+
+
+@dataclass(frozen=True, slots=True)
+class InputSpec:
+    """A per-region input that a scheme reads from the data (declared in ``inputs:``)."""
+
+    rule_set: str
+    name: str
+    title_en: str
+    title_zh: str
+    unit: str
+    source: Source
+    label: str
+    verified: bool
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_set": self.rule_set,
+            "name": self.name,
+            "title_en": self.title_en,
+            "title_zh": self.title_zh,
+            "unit": self.unit,
+            "source": self.source.to_dict(),
+            "label": self.label,
+            "verified": self.verified,
+            "min": None if self.minimum is None else str(self.minimum),
+            "max": None if self.maximum is None else str(self.maximum),
+            "note": self.note,
+        }
 
 
 @dataclass(frozen=True)
@@ -198,10 +252,21 @@ class RuleSet:
     description: str
     path: str
     _params: Mapping[str, _Parameter]
+    inputs: Mapping[str, InputSpec] = field(default_factory=dict)
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(self._params)
+
+    def range(self, name: str) -> tuple[Decimal | None, Decimal | None]:
+        """The declared ``(min, max)`` of a parameter or input (``None``: unbounded)."""
+        if name in self._params:
+            p = self._params[name]
+            return p.minimum, p.maximum
+        if name in self.inputs:
+            i = self.inputs[name]
+            return i.minimum, i.maximum
+        raise RuleError(f"rule set {self.name!r} has no parameter or input {name!r}")
 
     def covered_ranges(self) -> str:
         """The validity periods of all parameters, merged, as text."""
@@ -302,12 +367,13 @@ def _source(raw: Any, where: str) -> Source:
         raise RuleError(
             f"{where}: key 'source' must be a mapping with at least 'document' (and 'article', 'url')"
         )
-    unknown = set(raw) - {"document", "article", "url"}
+    allowed = ("document", "article", "url", "issuer", "number", "date", "read_at")
+    unknown = set(raw) - set(allowed)
     if unknown:
         raise RuleError(
-            f"{where}: unknown key(s) {sorted(unknown)} in 'source' (allowed: document, article, url)"
+            f"{where}: unknown key(s) {sorted(unknown)} in 'source' (allowed: {', '.join(allowed)})"
         )
-    return Source(str(raw["document"]), str(raw.get("article", "")), str(raw.get("url", "")))
+    return Source(*(str(raw.get(k, "")) for k in allowed))
 
 
 def _label(raw: dict[str, Any], where: str, default: tuple[str, bool] | None) -> tuple[str, bool]:
@@ -326,13 +392,80 @@ def _label(raw: dict[str, Any], where: str, default: tuple[str, bool] | None) ->
     return label, verified
 
 
+def _range(raw: Any, where: str) -> tuple[Decimal | None, Decimal | None]:
+    if raw is None:
+        return None, None
+    if not isinstance(raw, dict) or set(raw) - {"min", "max"} or not raw:
+        raise RuleError(f"{where}: key 'range' must be a mapping with 'min' and/or 'max'")
+    out: list[Decimal | None] = []
+    for key in ("min", "max"):
+        v = raw.get(key)
+        if v is None:
+            out.append(None)
+        elif isinstance(v, int | float) and not isinstance(v, bool):
+            out.append(_convert(v, f"{where}, range {key}"))
+        else:
+            raise RuleError(f"{where}: range {key} must be a number, got {v!r}")
+    lo, hi = out
+    if lo is not None and hi is not None and lo > hi:
+        raise RuleError(f"{where}: range min {lo} is above max {hi}")
+    return lo, hi
+
+
+def _check_in_range(value: Any, lo: Decimal | None, hi: Decimal | None, where: str) -> None:
+    if not isinstance(value, Decimal):
+        return
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise RuleError(
+            f"{where}: value {value} is outside the declared range "
+            f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
+        )
+
+
+def _parse_inputs(raw_inputs: Any, name: str, path: str) -> dict[str, InputSpec]:
+    if raw_inputs is None:
+        return {}
+    if not isinstance(raw_inputs, dict):
+        raise RuleError(f"rule file {path}: key 'inputs' must be a mapping of input names")
+    out: dict[str, InputSpec] = {}
+    for iname, raw in raw_inputs.items():
+        where = f"rule file {path}, input {iname!r}"
+        if not isinstance(iname, str) or not set(iname) <= _NAME_OK:
+            raise RuleError(f"{where}: input names use lower-case letters, digits, '_' and '.'")
+        if not isinstance(raw, dict):
+            raise RuleError(f"{where}: expected a mapping")
+        unknown = set(raw) - {"title", "unit", "source", "label", "verified", "range", "note"}
+        if unknown:
+            raise RuleError(f"{where}: unknown key(s) {sorted(unknown)}")
+        for key in ("title", "unit", "source", "label"):
+            if key not in raw:
+                raise RuleError(f"{where}: missing key {key!r}")
+        en, zh = _title(raw["title"], where)
+        label, verified = _label(raw, where, None)
+        lo, hi = _range(raw.get("range"), where)
+        out[iname] = InputSpec(
+            rule_set=name,
+            name=iname,
+            title_en=en,
+            title_zh=zh,
+            unit=str(raw["unit"]),
+            source=_source(raw["source"], where),
+            label=label,
+            verified=verified,
+            minimum=lo,
+            maximum=hi,
+            note=str(raw.get("note", "")),
+        )
+    return out
+
+
 def _parse(doc: Any, path: str) -> RuleSet:
     if not isinstance(doc, dict):
         raise RuleError(f"rule file {path}: expected a mapping at the top level")
     for key in ("name", "title", "parameters"):
         if key not in doc:
             raise RuleError(f"rule file {path}: missing key {key!r}")
-    unknown = set(doc) - {"name", "title", "description", "parameters"}
+    unknown = set(doc) - {"name", "title", "description", "parameters", "inputs"}
     if unknown:
         raise RuleError(f"rule file {path}: unknown top-level key(s) {sorted(unknown)}")
     name = doc["name"]
@@ -346,7 +479,7 @@ def _parse(doc: Any, path: str) -> RuleSet:
             raise RuleError(f"{where}: parameter names use lower-case letters, digits, '_' and '.'")
         if not isinstance(raw, dict):
             raise RuleError(f"{where}: expected a mapping")
-        unknown = set(raw) - {"title", "unit", "source", "label", "verified", "values", "note"}
+        unknown = set(raw) - {"title", "unit", "source", "label", "verified", "values", "note", "range"}
         if unknown:
             raise RuleError(f"{where}: unknown key(s) {sorted(unknown)}")
         for key in ("title", "unit", "source", "values"):
@@ -356,6 +489,7 @@ def _parse(doc: Any, path: str) -> RuleSet:
         unit = str(raw["unit"])
         p_source = _source(raw["source"], where)
         p_label = _label(raw, where, None) if "label" in raw else None
+        lo, hi = _range(raw.get("range"), where)
         entries = raw["values"]
         if not isinstance(entries, list) or not entries:
             raise RuleError(f"{where}: key 'values' must be a non-empty list of dated values")
@@ -395,10 +529,14 @@ def _parse(doc: Any, path: str) -> RuleSet:
                 )
             )
         values.sort(key=lambda v: v.start)
+        for v in values:
+            _check_in_range(v.value, lo, hi, f"{where}, value from {v.start.isoformat()}")
         for a, b in itertools.pairwise(values):
             if a.end is None or a.end >= b.start:
                 raise RuleError(f"{where}: validity periods {a.validity} and {b.validity} overlap")
-        params[pname] = _Parameter(pname, p_en, p_zh, unit, tuple(values), tuple(v.start for v in values))
+        params[pname] = _Parameter(
+            pname, p_en, p_zh, unit, tuple(values), tuple(v.start for v in values), lo, hi
+        )
     return RuleSet(
         name=str(name),
         title_en=title_en,
@@ -406,6 +544,7 @@ def _parse(doc: Any, path: str) -> RuleSet:
         description=str(doc.get("description", "")),
         path=path,
         _params=MappingProxyType(params),
+        inputs=MappingProxyType(_parse_inputs(doc.get("inputs"), str(name), path)),
     )
 
 

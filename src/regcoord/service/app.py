@@ -164,6 +164,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     app.include_router(trading_api.router)
     app.include_router(trading_web.router)
+    from regcoord.service.api import reforms as reforms_api  # reform workbench (issue 11): API and pages
+    from regcoord.service.web import reforms as reforms_web
+
+    app.include_router(reforms_api.router)
+    app.include_router(reforms_web.router)
     from regcoord.service.web import mount as mount_web  # web UI: pages, static files, CSRF
 
     mount_web(app)
