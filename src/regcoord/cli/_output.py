@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import sys
@@ -18,6 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from regcoord.errors import DataError, RegcoordError
+from regcoord.regions import RegionTree, china
 
 console = Console(stderr=False)
 err_console = Console(stderr=True)
@@ -132,3 +134,18 @@ def progress_bar(description: str, *, enabled: bool = True) -> Iterator[Callable
             prog.update(task, completed=done, total=total)
 
         yield update
+
+
+@functools.cache
+def _tree() -> RegionTree:
+    return china()
+
+
+def region_label(code: str) -> str:
+    """'33' -> '浙江省 Zhejiang' for tables people read; codes outside the tree are shown as given."""
+    tree = _tree()
+    node = tree.resolve(code, strict=False)
+    if node is None:
+        return code
+    region = tree[node]
+    return f"{region.name_zh} {region.name_en}"

@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 import typer
+from rich.table import Table
 
 from regcoord.cli._input import parse_date, read_csv
-from regcoord.cli._output import console, err_console, print_json, user_errors, writing
+from regcoord.cli._output import console, err_console, print_json, region_label, user_errors, writing
 from regcoord.errors import DataError
 from regcoord.reform import (
     ILLUSTRATIVE_NOTE,
@@ -33,6 +35,7 @@ from regcoord.reform import (
     set_overrides,
     sweep,
 )
+from regcoord.units import format_yuan
 
 app = typer.Typer(
     help="Reform simulation: baseline vs reform, winners, losers, disparity. 改革模拟：基线与改革对比。",
@@ -49,7 +52,6 @@ def _is_illustrative(path: Path) -> bool:
 
 def _data(path: Path) -> ReformData:
     if _is_illustrative(path):
-        err_console.print(f"{ILLUSTRATIVE_NOTE[1]}\n{ILLUSTRATIVE_NOTE[0]}", highlight=False)
         return ReformData.from_frame(illustrative_provinces(), source=ILLUSTRATIVE)
     return ReformData.from_frame(read_csv(path, dtype={"region": str}), source=str(path), first_row=2)
 
@@ -104,6 +106,8 @@ def run(
     if _is_illustrative(data):
         payload = mark_illustrative(payload)
     if json_out:
+        if _is_illustrative(data):
+            err_console.print(f"{ILLUSTRATIVE_NOTE[1]}\n{ILLUSTRATIVE_NOTE[0]}", highlight=False)
         print_json(payload)
         return
     console.print(payload["headline"]["zh"], highlight=False)
@@ -112,7 +116,28 @@ def run(
         f"Pareto improvement 帕累托改进: {'yes 是' if result.pareto_improvement else 'no 否'}",
         highlight=False,
     )
-    console.print(result.to_frame().to_string(index=False), highlight=False)
+    console.print(_region_table(result.to_frame()))
+
+
+def _region_table(frame: pd.DataFrame) -> Table:
+    """Regions by name, amounts in 亿元/万元 with the unit, per capita in 元 (exact values: --json)."""
+    table = Table(title="各地区 · by region", show_lines=False)
+    for header in ("地区 Region", "基线 Baseline", "改革 Reform", "变化 Change"):
+        table.add_column(header, justify="left" if header.startswith("地区") else "right")
+    per_capita = "per_capita_reform" in frame
+    if per_capita:
+        table.add_column("人均（改革）Per capita (reform)", justify="right")
+    for row in frame.itertuples(index=False):
+        cells = [
+            region_label(str(row.region)),
+            format_yuan(row.baseline),
+            format_yuan(row.reform),
+            format_yuan(row.delta, signed=True),
+        ]
+        if per_capita:
+            cells.append(format_yuan(row.per_capita_reform))
+        table.add_row(*cells)
+    return table
 
 
 @app.command("sweep")

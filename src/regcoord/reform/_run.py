@@ -34,6 +34,7 @@ from regcoord.reform._measures import Disparity, disparity_at, disparity_rows
 from regcoord.reform._reform import Formula, Reform, RuleSystem, formula
 from regcoord.reform._schemes import Scheme, get_scheme, schemes
 from regcoord.rules import ParameterValue, available_rule_sets, round_fen
+from regcoord.units import format_yuan
 
 __all__ = ["ReformRun", "SchemeRun", "TraceEntry", "compute_amounts", "run_reform", "scheme_params"]
 
@@ -156,14 +157,16 @@ class SchemeRun:
         names = ", ".join(f"{p.rule_set}.{p.name} ({p.label})" for p in self.unverified)
         if lang == "zh":
             text = (
-                f"{self.title_zh}：预算 {_dec(self.total_baseline)} 元 → {_dec(self.total_reform)} 元"
-                f"（变化 {_dec(self.total_delta)} 元）；受益地区 {n_w} 个，受损地区 {n_l} 个；"
+                f"{self.title_zh}：预算 {format_yuan(self.total_baseline, 'zh')} → "
+                f"{format_yuan(self.total_reform, 'zh')}（变化 {format_yuan(self.total_delta, 'zh', signed=True)}）；"
+                f"受益地区 {n_w} 个，受损地区 {n_l} 个；"
                 f"泰尔指数 T {tb:.6f} → {tr:.6f}。"
             )
             return f"注意：结果使用了未经核实的参数 {names}。{text}" if names else text
         text = (
-            f"{self.title_en}: budget {_dec(self.total_baseline)} -> {_dec(self.total_reform)} yuan "
-            f"(change {_dec(self.total_delta)} yuan); {n_w} winner(s), {n_l} loser(s); "
+            f"{self.title_en}: budget {format_yuan(self.total_baseline, 'en')} -> "
+            f"{format_yuan(self.total_reform, 'en')} (change {format_yuan(self.total_delta, 'en', signed=True)}); "
+            f"{n_w} winner(s), {n_l} loser(s); "
             f"Theil T {tb:.6f} -> {tr:.6f}."
         )
         return f"Warning: computed with unverified parameter(s) {names}. {text}" if names else text
