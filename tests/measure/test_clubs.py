@@ -20,6 +20,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,8 +82,11 @@ def _rda(name: str, tmp_path: Path):
     path = d / "data" / f"{name}.rda"
     if not path.exists():  # a bare git directory: take the file out of HEAD
         path = tmp_path / f"{name}.rda"
-        path.write_bytes(subprocess.run(["git", "-C", str(d), "show", f"HEAD:data/{name}.rda"],
-                                        check=True, capture_output=True).stdout)
+        path.write_bytes(
+            subprocess.run(
+                ["git", "-C", str(d), "show", f"HEAD:data/{name}.rda"], check=True, capture_output=True
+            ).stdout
+        )
     return pyreadr.read_r(str(path))[name]
 
 
@@ -162,6 +166,22 @@ def test_merges_and_divergent_equal_the_port(productivity, rule):
     assert {names.index(d) for d in ours_d.divergent} == set(full.divergent_ids)
     for a, b in zip(ours_d.clubs, full, strict=True):
         assert a.test.t_stat == pytest.approx(b.model.t_value, abs=1e-8)
+
+
+def test_large_core_groups_equal_the_port():
+    """A 700-region synthetic panel (the benchmark's): core groups of hundreds of regions."""
+    from benchmarks.bench_clubs import _panel
+
+    x = hp_filter(np.log(_panel(n=700)), lamb=400)
+    names = [f"r{i}" for i in range(700)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        port = cc.find_clubs(pd.DataFrame(x.T, index=names))
+    ours = convergence_clubs(x, regions=names, filter="none")
+    assert max(len(c.members) for c in ours.clubs) > 100
+    assert _ours(ours, names) == _port_clubs(port)
+    for a, b in zip(ours.clubs, port, strict=True):
+        assert a.test.t_stat == pytest.approx(b.model.t_value, rel=1e-8, abs=1e-8)
 
 
 def test_log_t_of_all_equals_the_port(ps_data):

@@ -6,6 +6,7 @@ dataclass that keeps the region and year labels.  All indices at once:
 ``regcoord.measure.inequality.inequality`` (the submodule keeps that name).
 """
 
+from regcoord.measure.clubs import ClubsResult, LogTTest, convergence_clubs, log_t_test
 from regcoord.measure.composite import CompositeResult, CompositeSpec, composite_index, load_spec
 from regcoord.measure.convergence import (
     BetaResult,
@@ -55,12 +56,14 @@ from regcoord.measure.warning import RuleSet, WarningResult, default_rules, earl
 __all__ = [
     "BetaResult",
     "BootstrapResult",
+    "ClubsResult",
     "CompositeResult",
     "CompositeSpec",
     "CouplingResult",
     "GiniDecomposition",
     "IndexSeries",
     "InequalityResult",
+    "LogTTest",
     "MarkovResult",
     "NestedTheil",
     "ObstacleResult",
@@ -76,6 +79,7 @@ __all__ = [
     "beta_convergence",
     "bootstrap",
     "composite_index",
+    "convergence_clubs",
     "coupling_coordination",
     "cv",
     "default_rules",
@@ -84,6 +88,7 @@ __all__ = [
     "gini",
     "gini_decomposition",
     "load_spec",
+    "log_t_test",
     "markov_transitions",
     "max_min_ratio",
     "nested_theil",

@@ -148,7 +148,7 @@ class LogTTest:
 
 def _first_obs(T: int, time_trim: float) -> int:
     """0-based index of the first year in the regression: ``round(T r)`` (R rounds half even)."""
-    return int(round(T * time_trim))
+    return round(T * time_trim)
 
 
 def _logt_from_H(H: np.ndarray, time_trim: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -409,7 +409,7 @@ def _core_group(x: np.ndarray, w: np.ndarray, order: np.ndarray, time_trim: floa
         if last:
             at = int(np.argmax(np.abs(tk[:last])))
             if abs(tk[at]) > abs(best_t):
-                best_t, best_len = float(tk[at]), at + 3
+                best_t, best_len = float(tk[at]), pos - start + at + 1
         if len(fail):
             break
         S1, S2, Wc = c1[:, -1], c2[:, -1], float(Wk[-1])
@@ -449,7 +449,9 @@ def _find_clubs(
         rest_mask[core_pos] = False
         rest = order[rest_mask]
         g = _stats(x, w, core)
-        _, _, tk = _logt_from_H(_plus_one(g, x, w, rest), time_trim) if len(rest) else (None, None, np.array([]))
+        _, _, tk = (
+            _logt_from_H(_plus_one(g, x, w, rest), time_trim) if len(rest) else (None, None, np.array([]))
+        )
         c = cstar
         while True:
             members = np.concatenate([core, rest[_passes(tk, c)]])
