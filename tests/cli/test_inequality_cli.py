@@ -147,3 +147,21 @@ def test_allow_missing_lists_what_it_dropped(tmp_path):
     assert [(r["year"], r["n"]) for r in records] == [(2020, 2), (2021, 4)]
     # hand check, 2020: values 10 and 30, mean 20; ordered pairs sum 2 * 20 = 40; G = 40 / (2 * 2^2 * 20) = 0.25
     assert records[0]["gini"] == pytest.approx(0.25)
+
+
+def test_family_records(mexico_panel):
+    """--family: GE members equal the Theil/CV indices of the same record; decompositions add up."""
+    from inequality.wolfson import wolfson as pysal_wolfson
+
+    records = _json(["mexico", "--value", "pcgdp", "--group", "hanson98", "--family"])
+    r = records[0]
+    assert set(r["ge"]) == {"-1.0", "0.0", "1.0", "2.0"}
+    assert r["ge"]["1.0"] == pytest.approx(r["theil_t"], rel=1e-12)
+    assert r["ge"]["0.0"] == pytest.approx(r["theil_l"], rel=1e-12)
+    assert r["ge"]["2.0"] == pytest.approx(r["cv"] ** 2 / 2, rel=1e-12)
+    assert r["ge_decomposition"]["1.0"]["between"] == pytest.approx(r["theil_t_between"], rel=1e-10)
+    for a, d in r["ge_decomposition"].items():
+        assert d["between"] + d["within"] == pytest.approx(r["ge"][a], rel=1e-10)
+        assert d["elmo_share"] >= d["between_share"]
+    m = mexico_panel.matrix("pcgdp")
+    assert r["wolfson"] == pytest.approx(2 * float(pysal_wolfson(m.values[0])), rel=1e-10)

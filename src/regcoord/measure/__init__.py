@@ -31,6 +31,7 @@ from regcoord.measure.decomposition import (
     nested_theil,
     theil_decomposition,
 )
+from regcoord.measure.entropy import GEDecomposition, ge_decomposition, generalized_entropy
 from regcoord.measure.inequality import (
     IndexSeries,
     InequalityResult,
@@ -44,6 +45,8 @@ from regcoord.measure.inequality import (
     williamson_cv,
 )
 from regcoord.measure.inference import BootstrapResult, PermutationResult, bootstrap, permutation_test
+from regcoord.measure.polarization import esteban_ray, hoover, wolfson
+from regcoord.measure.sources import GiniBySource, KrugmanResult, gini_by_source, krugman_index
 from regcoord.measure.spatial import SpatialGiniResult, spatial_gini
 from regcoord.measure.uncertainty import (
     SobolResult,
@@ -60,9 +63,12 @@ __all__ = [
     "CompositeResult",
     "CompositeSpec",
     "CouplingResult",
+    "GEDecomposition",
+    "GiniBySource",
     "GiniDecomposition",
     "IndexSeries",
     "InequalityResult",
+    "KrugmanResult",
     "LogTTest",
     "MarkovResult",
     "NestedTheil",
@@ -84,9 +90,15 @@ __all__ = [
     "cv",
     "default_rules",
     "early_warning",
+    "esteban_ray",
     "evaluate_signals",
+    "ge_decomposition",
+    "generalized_entropy",
     "gini",
+    "gini_by_source",
     "gini_decomposition",
+    "hoover",
+    "krugman_index",
     "load_spec",
     "log_t_test",
     "markov_transitions",
@@ -104,4 +116,5 @@ __all__ = [
     "theil_t",
     "uncertainty_analysis",
     "williamson_cv",
+    "wolfson",
 ]
