@@ -165,3 +165,20 @@ def test_family_records(mexico_panel):
         assert d["elmo_share"] >= d["between_share"]
     m = mexico_panel.matrix("pcgdp")
     assert r["wolfson"] == pytest.approx(2 * float(pysal_wolfson(m.values[0])), rel=1e-10)
+
+
+def test_unseeded_run_prints_its_seed_and_can_be_repeated():
+    import re
+
+    args = ["inequality", "mexico", "--value", "pcgdp", "--group", "hanson98", "--permutations", "19", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    m = re.search(r"seed 随机种子: (\d+)", first.stderr)
+    assert m, first.stderr
+    seed = int(m.group(1))
+    records = json.loads(first.stdout)
+    assert all(r["seed"] == seed for r in records)
+    again = json.loads(runner.invoke(app, [*args, "--seed", str(seed)]).stdout)
+    assert [r["between_share_p_value"] for r in again] == [r["between_share_p_value"] for r in records]
+    # with --json and without --progress nothing else goes to stderr (no progress bar)
+    assert first.stderr.strip().count("\n") == 0

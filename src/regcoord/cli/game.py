@@ -222,13 +222,18 @@ def shapley_cmd(
     max_permutations: int = typer.Option(100_000, "--max-permutations", help="Sample cap / 最大抽样次数"),
     seed: int = typer.Option(0, "--seed", help="Random seed / 随机种子"),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Shapley value: average marginal contribution over all orders. 沙普利值：所有加入顺序下边际贡献的平均。"""
     with user_errors():
         game = _load(game_file)
         if monte_carlo:
-            with progress_bar("sampling / 抽样", enabled=not json_out) as cb:
+            with progress_bar("sampling / 抽样", enabled=not json_out or show_progress) as cb:
                 mc = shapley_monte_carlo(
                     game, target_se=target_se, max_permutations=max_permutations, seed=seed, progress=cb
                 )

@@ -18,7 +18,14 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from regcoord.cli._output import console, print_json, progress_bar, report_dropped, user_errors
+from regcoord.cli._output import (
+    console,
+    print_json,
+    progress_bar,
+    report_dropped,
+    resolve_seed,
+    user_errors,
+)
 from regcoord.data import DATASETS, Panel, load_panel
 from regcoord.errors import DataError
 from regcoord.measure.decomposition import gini_decomposition, theil_decomposition
@@ -219,7 +226,9 @@ def inequality(
         0, "--bootstrap", min=0, help="Bootstrap replications for intervals. 自助法次数。"
     ),
     seed: int | None = typer.Option(
-        None, "--seed", help="Random seed for reproducible inference. 随机种子。"
+        None,
+        "--seed",
+        help="Random seed; without it one is drawn and printed, so every run can be repeated. 随机种子。",
     ),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of bootstrap intervals. 置信水平。"),
     allow_missing: bool = typer.Option(
@@ -234,6 +243,11 @@ def inequality(
     json_out: bool = typer.Option(
         False, "--json", help="Print a JSON list, one record per year. 输出 JSON。"
     ),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
 ) -> None:
     """Regional inequality indices, decompositions and inference. 区域差距指数、分解与统计推断。"""
     with user_errors():
@@ -247,16 +261,24 @@ def inequality(
         blocks, left_out = _blocks(panel, value, weight, year, allow_missing)
         if allow_missing:
             report_dropped([str(d) for d in panel.dropped], left_out)
+        seed = resolve_seed(seed, needed=bool(permutations or replications))
         records: list[dict[str, Any]] = []
         with (
-            progress_bar("permutations 置换检验", enabled=bool(permutations)) as perm_cb,
-            progress_bar("bootstrap 自助法", enabled=bool(replications)) as boot_cb,
+            progress_bar(
+                "permutations 置换检验", enabled=bool(permutations) and (not json_out or show_progress)
+            ) as perm_cb,
+            progress_bar(
+                "bootstrap 自助法", enabled=bool(replications) and (not json_out or show_progress)
+            ) as boot_cb,
         ):
             for b in blocks:
                 records += _block_records(
                     b, panel, group, permutations, replications, seed, ci, perm_cb, boot_cb, family
                 )
         records.sort(key=lambda r: r["year"])
+        if permutations or replications:
+            for r in records:
+                r["seed"] = seed
     if json_out:
         print_json(records)
         return
