@@ -170,7 +170,17 @@ def test_family_records(mexico_panel):
 def test_unseeded_run_prints_its_seed_and_can_be_repeated():
     import re
 
-    args = ["inequality", "mexico", "--value", "pcgdp", "--group", "hanson98", "--permutations", "19", "--json"]
+    args = [
+        "inequality",
+        "mexico",
+        "--value",
+        "pcgdp",
+        "--group",
+        "hanson98",
+        "--permutations",
+        "19",
+        "--json",
+    ]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.stderr
     m = re.search(r"seed 随机种子: (\d+)", first.stderr)
