@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from regcoord.data._sniff import check_text_file
 from regcoord.errors import DataError, RegcoordError
 
 FloatArray = npt.NDArray[np.float64]
@@ -169,6 +170,8 @@ class TUGame:
         errors are the file's own (the header is row 1).
         """
         p = Path(path)
+        if p.exists():
+            check_text_file(p, "CSV")
         try:
             frame = pd.read_csv(
                 p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
