@@ -44,6 +44,9 @@ def convergence(
     cov_type: str = typer.Option(
         "HC1", "--cov-type", help="Robust SE type for cross-section beta. 稳健标准误类型。"
     ),
+    level: float = typer.Option(
+        0.05, "--level", help="Significance level: converging only when significant at it. 显著性水平。"
+    ),
     clubs: bool = typer.Option(
         False, "--clubs", help="Phillips-Sul convergence clubs (log t test). 俱乐部收敛（log t 检验）。"
     ),
@@ -76,11 +79,11 @@ def convergence(
                 )
             ctrl[c] = cm.values[cm.years.index(m.years[0])]
         sigma = sigma_convergence(m)
-        beta = beta_convergence(m, controls=ctrl or None, cov_type=cov_type)
+        beta = beta_convergence(m, controls=ctrl or None, cov_type=cov_type, level=level)
         panel_beta = None
         skipped: list[str] = []
         try:
-            panel_beta = panel_beta_convergence(m)
+            panel_beta = panel_beta_convergence(m, level=level)
         except DataError as exc:  # e.g. unequally spaced years: report it, keep the other tests
             skipped.append(f"panel beta-convergence skipped: {exc}")
         markov = markov_transitions(m, k=markov_k)
