@@ -26,9 +26,16 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
 
 
 def file_kind(path: str | Path) -> str | None:
-    """A description of a binary file ("a PNG image", ...), or None for a text file."""
-    with Path(path).open("rb") as fh:
-        head = fh.read(4096)
+    """A description of a binary file ("a PNG image", ...), or None for a text file.
+
+    None also when the file cannot be opened (a directory, no permission): the reader that
+    follows reports that with its own message.
+    """
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return None
     for magic, what in _MAGIC:
         if head.startswith(magic):
             return what
@@ -50,8 +57,11 @@ def check_text_file(path: str | Path, kind: str = "CSV") -> None:
 
 def check_binary_file(path: str | Path, kind: str, magic: bytes) -> None:
     """Raise when a file named as ``kind`` (XLSX, Parquet) does not start with its signature."""
-    with Path(path).open("rb") as fh:
-        head = fh.read(len(magic))
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(len(magic))
+    except OSError:
+        return  # the reader reports it
     if head != magic:
         what = file_kind(path) or "a text file"
         art = "an" if kind[0] in "AEIOUX" else "a"
