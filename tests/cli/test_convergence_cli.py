@@ -132,3 +132,29 @@ def test_clubs_filters_and_bad_choice(panel_csv, tmp_path):
     res = runner.invoke(app, ["convergence", str(path), "--value", "gdp", "--clubs", "--filter", "kalman"])
     assert res.exit_code == 2
     assert "--filter" in res.stderr
+
+
+def test_insignificant_beta_is_not_called_convergence(tmp_path):
+    """A falling but insignificant beta: converging false in JSON, the reason in the table."""
+    rng = np.random.default_rng(5)
+    x0 = rng.lognormal(0, 0.3, 12)
+    xT = x0 * np.exp(rng.normal(0.5, 0.3, 12)) * x0**-0.02
+    rows = ["region,year,indicator,value"]
+    rows += [
+        f"R{i},{y},gdp,{v}"
+        for y, xs in ((2000, x0), (2005, np.sqrt(x0 * xT)), (2010, xT))
+        for i, v in enumerate(xs)
+    ]
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    out = json.loads(
+        runner.invoke(app, ["convergence", str(path), "--value", "gdp", "--classes", "2", "--json"]).stdout
+    )
+    assert out["beta"]["beta"] < 0 and out["beta"]["pvalue"] >= 0.05
+    assert out["beta"]["converging"] is False and out["beta"]["level"] == 0.05
+    res = runner.invoke(app, ["convergence", str(path), "--value", "gdp", "--classes", "2"])
+    assert "not significant" in " ".join(res.stdout.split())
+    loose = runner.invoke(
+        app, ["convergence", str(path), "--value", "gdp", "--classes", "2", "--level", "0.99", "--json"]
+    )
+    assert json.loads(loose.stdout)["beta"]["level"] == 0.99

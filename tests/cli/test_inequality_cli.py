@@ -192,3 +192,23 @@ def test_unseeded_run_prints_its_seed_and_can_be_repeated():
     assert [r["between_share_p_value"] for r in again] == [r["between_share_p_value"] for r in records]
     # with --json and without --progress nothing else goes to stderr (no progress bar)
     assert first.stderr.strip().count("\n") == 0
+
+
+def test_progress_flag_is_accepted_with_json():
+    res = runner.invoke(
+        app,
+        [
+            "inequality",
+            "mexico",
+            "--value",
+            "pcgdp",
+            "--bootstrap",
+            "9",
+            "--seed",
+            "1",
+            "--json",
+            "--progress",
+        ],
+    )
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)[0]["seed"] == 1

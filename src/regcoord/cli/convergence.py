@@ -165,6 +165,8 @@ def convergence(
         mt.add_row(str(i + 1), *[f"{v:.3f}" for v in markov.p[i]])
     mt.add_row("steady 稳态", *[_fmt(v, 3) for v in markov.steady_state])
     console.print(mt)
+    for note in markov.notes:
+        console.print(f"  [yellow]note[/]: {note}", soft_wrap=True)
     if club_result is not None:
         attrs = panel.attributes
         col = "name_zh" if "name_zh" in attrs.columns else ("name_en" if "name_en" in attrs.columns else None)
