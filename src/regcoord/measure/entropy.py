@@ -158,26 +158,34 @@ def _between(mu_g: np.ndarray, P: np.ndarray, a: float) -> np.ndarray:
 
 
 def _elmo_max(c: Checked, P: np.ndarray, a: float) -> np.ndarray:
-    """Largest between-group GE(a) over orders of the groups, sorted regions in blocks (T,)."""
+    """Largest between-group GE(a) over orders of the groups, sorted regions in blocks (T,).
+
+    Per year and order, the block boundaries are found by binary search on the cumulative
+    weights and the block sums come from prefix sums: O(K! K log n) per year.
+    """
     T, K = P.shape
     if K > ELMO_MAX_GROUPS:
         return np.full(T, np.nan)
+    perms = np.array(list(itertools.permutations(range(K))))  # (K!, K)
     order = np.argsort(c.x, axis=1, kind="stable")
     xs = np.take_along_axis(c.x, order, axis=1)
     ps = np.take_along_axis(c.p, order, axis=1)
-    cum = np.cumsum(ps, axis=1)
-    cum = cum / cum[:, -1:]
-    mid = cum - ps / 2  # a region belongs to the block that holds its weight's midpoint
-    best = np.full(T, -np.inf)
-    for perm in itertools.permutations(range(K)):
-        bounds = np.cumsum(P[:, list(perm)], axis=1)  # (T, K) upper cumulative shares
-        block = np.minimum((mid[:, :, None] > bounds[:, None, :]).sum(axis=2), K - 1)  # (T, n)
-        onehot = block[:, :, None] == np.arange(K)[None, None, :]
-        Pb = np.einsum("tn,tnk->tk", ps, onehot)
-        Sb = np.einsum("tn,tnk->tk", ps * xs, onehot)
+    best = np.empty(T)
+    for t in range(T):
+        cw = np.cumsum(ps[t])
+        total = cw[-1]
+        mid = (cw - ps[t] / 2) / total  # a region goes to the block that holds its weight's midpoint
+        pw = np.concatenate([[0.0], np.cumsum(ps[t])])
+        px = np.concatenate([[0.0], np.cumsum(ps[t] * xs[t])])
+        bounds = np.cumsum(P[t][perms], axis=1)  # (K!, K) upper cumulative shares
+        idx = np.searchsorted(mid, bounds, side="right")
+        idx[:, -1] = len(mid)
+        lo = np.concatenate([np.zeros((len(perms), 1), dtype=idx.dtype), idx[:, :-1]], axis=1)
+        Pb = (pw[idx] - pw[lo]) / total
+        Sb = (px[idx] - px[lo]) / total
         with np.errstate(divide="ignore", invalid="ignore"):
-            mub = np.where(Pb > 0, Sb / Pb, 1.0)
-        best = np.maximum(best, _between(mub, Pb, a))
+            mub = np.where(Pb > 0, Sb / np.where(Pb > 0, Pb, 1.0), 1.0)
+        best[t] = _between(mub, Pb, a).max()
     return best
 
 
