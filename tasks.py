@@ -4,6 +4,7 @@
     python3 tasks.py main   # create .venv, install, start the service with demo data (SQLite)
     python3 tasks.py test   # create .venv, install, run the whole test suite
     python3 tasks.py lint   # ruff, mypy on src/, import-linter contracts
+    python3 tasks.py docs   # build the documentation site into site/ (mkdocs --strict: warnings fail)
 
 Each command creates the virtual environment ``.venv`` and installs the package with its
 extras when needed (again whenever ``pyproject.toml`` changes).
@@ -45,7 +46,7 @@ def ensure_env() -> None:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("main", "test", "lint"):
+    if not argv or argv[0] not in ("main", "test", "lint", "docs"):
         print(__doc__)
         return 2
     ensure_env()
@@ -54,6 +55,8 @@ def main(argv: list[str]) -> int:
         return _run(BIN / "regcoord", "serve", "--demo", *rest)
     if cmd == "test":
         return _run(PY, "-m", "pytest", *rest)
+    if cmd == "docs":  # tutorials run their code at build time (markdown-exec)
+        return _run(PY, "-m", "mkdocs", "build", "--strict", *rest)
     rc = _run(PY, "-m", "ruff", "check", "src", "tests", "benchmarks", "tasks.py")
     rc = _run(PY, "-m", "ruff", "format", "--check", "src", "tests", "benchmarks", "tasks.py") or rc
     rc = _run(PY, "-m", "mypy", "src") or rc

@@ -147,3 +147,68 @@ def test_allow_missing_lists_what_it_dropped(tmp_path):
     assert [(r["year"], r["n"]) for r in records] == [(2020, 2), (2021, 4)]
     # hand check, 2020: values 10 and 30, mean 20; ordered pairs sum 2 * 20 = 40; G = 40 / (2 * 2^2 * 20) = 0.25
     assert records[0]["gini"] == pytest.approx(0.25)
+
+
+def test_family_records(mexico_panel):
+    """--family: GE members equal the Theil/CV indices of the same record; decompositions add up."""
+    from inequality.wolfson import wolfson as pysal_wolfson
+
+    records = _json(["mexico", "--value", "pcgdp", "--group", "hanson98", "--family"])
+    r = records[0]
+    assert set(r["ge"]) == {"-1.0", "0.0", "1.0", "2.0"}
+    assert r["ge"]["1.0"] == pytest.approx(r["theil_t"], rel=1e-12)
+    assert r["ge"]["0.0"] == pytest.approx(r["theil_l"], rel=1e-12)
+    assert r["ge"]["2.0"] == pytest.approx(r["cv"] ** 2 / 2, rel=1e-12)
+    assert r["ge_decomposition"]["1.0"]["between"] == pytest.approx(r["theil_t_between"], rel=1e-10)
+    for a, d in r["ge_decomposition"].items():
+        assert d["between"] + d["within"] == pytest.approx(r["ge"][a], rel=1e-10)
+        assert d["elmo_share"] >= d["between_share"]
+    m = mexico_panel.matrix("pcgdp")
+    assert r["wolfson"] == pytest.approx(2 * float(pysal_wolfson(m.values[0])), rel=1e-10)
+
+
+def test_unseeded_run_prints_its_seed_and_can_be_repeated():
+    import re
+
+    args = [
+        "inequality",
+        "mexico",
+        "--value",
+        "pcgdp",
+        "--group",
+        "hanson98",
+        "--permutations",
+        "19",
+        "--json",
+    ]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.stderr
+    m = re.search(r"seed 随机种子: (\d+)", first.stderr)
+    assert m, first.stderr
+    seed = int(m.group(1))
+    records = json.loads(first.stdout)
+    assert all(r["seed"] == seed for r in records)
+    again = json.loads(runner.invoke(app, [*args, "--seed", str(seed)]).stdout)
+    assert [r["between_share_p_value"] for r in again] == [r["between_share_p_value"] for r in records]
+    # with --json and without --progress nothing else goes to stderr (no progress bar)
+    assert first.stderr.strip().count("\n") == 0
+
+
+def test_progress_flag_is_accepted_with_json():
+    res = runner.invoke(
+        app,
+        [
+            "inequality",
+            "mexico",
+            "--value",
+            "pcgdp",
+            "--bootstrap",
+            "9",
+            "--seed",
+            "1",
+            "--json",
+            "--progress",
+        ],
+    )
+    assert res.exit_code == 0, res.stderr
+    assert json.loads(res.stdout)[0]["seed"] == 1

@@ -328,3 +328,40 @@ def test_long_layout_keeps_units_and_sources(tmp_path):
     assert p.unit("gdp") == "100 million yuan"
     assert p.unit("population") == "10,000 persons"  # an explicit unit wins over the file's
     assert p.sources == {"gdp": "NBS", "population": "NBS"}
+
+
+# -- what a bad file is (issue 12) ---------------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(20)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("panel.csv", PNG, "not a CSV file: it is a PNG image"),
+        ("panel.csv", b"%PDF-1.7\n...", "not a CSV file: it is a PDF document"),
+        ("panel.tsv", b"PK\x03\x04rest", "not a TSV file: it is a ZIP archive"),
+        ("panel.parquet", b"region,year\nA,2000\n", "not a Parquet file: it is a text file"),
+        ("panel.xlsx", PNG, "not an XLSX file: it is a PNG image"),
+    ],
+)
+def test_bad_file_says_what_it_is(tmp_path, name, content, message):
+    from regcoord.data import read_panel
+
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        read_panel(p)
+
+
+def test_misspelt_dataset_suggests_the_nearest_name():
+    from regcoord.data import load_panel
+    from regcoord.data._datasets import get_dataset
+    from regcoord.errors import NotFound
+
+    with pytest.raises(DataError, match="did you mean 'china'"):
+        load_panel("chna")
+    with pytest.raises(DataError, match="did you mean 'us_income'"):
+        load_panel("us-income")
+    with pytest.raises(NotFound, match="did you mean 'mexico'"):
+        get_dataset("mexicco")

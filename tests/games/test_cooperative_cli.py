@@ -124,3 +124,29 @@ def test_non_superadditive_warning(tmp_path: Path) -> None:
     p.write_text("coalition,value\nA,1\nB,1\nA+B,3\nC,0\nA+C,0\nB+C,1\nA+B+C,4\n", "utf-8")
     res = runner.invoke(app, ["game", "nucleolus", str(p)])
     assert res.exit_code == 0 and "not superadditive" in res.stderr
+
+
+MISSPELT = "coalition,value\nA,0\nB,0\nC,0\nA+B,1\nA+C,1\nB+Cc,1\nA+B+C,1\n"
+
+
+@pytest.mark.parametrize("command", ["shapley", "banzhaf", "nucleolus", "core"])
+def test_misspelt_player_is_reported_at_its_row(tmp_path: Path, command: str):
+    p = tmp_path / "g.csv"
+    p.write_text(MISSPELT, "utf-8")
+    res = runner.invoke(app, ["game", command, str(p)])
+    assert res.exit_code == 2
+    err = " ".join(res.stderr.split())  # independent of the terminal width
+    assert "row 7" in err and "unknown player 'Cc'" in err and "did you mean 'C'" in err
+    assert "missing" not in err
+    res = runner.invoke(app, ["game", command, str(p), "--players", "A,B,C"])
+    assert res.exit_code == 2
+    assert "row 7" in " ".join(res.stderr.split())
+
+
+def test_players_declared_up_front_fix_the_order(majority: Path):
+    res = runner.invoke(app, ["game", "shapley", str(majority), "--players", "C,B,A", "--json"])
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["players"] == ["C", "B", "A"]
+    res = runner.invoke(app, ["game", "shapley", str(majority), "--players", " , "])
+    assert res.exit_code == 2 and "--players" in res.stderr

@@ -152,3 +152,27 @@ def test_markov_explicit_bounds_counts_by_hand():
     r2 = markov_transitions(x2, classes=[0.75, 1.25])
     # classes: (0, 2, 1), (0, 2, 1), (2, 0, 1): 0->0, 2->2, 1->1 then 0->2, 2->0, 1->1
     np.testing.assert_array_equal(r2.transitions, [[1, 0, 1], [0, 2, 0], [1, 0, 1]])
+
+
+def test_converging_needs_significance():
+    """beta < 0 but p >= 5 %: no convergence claimed, the note says why (issue 12)."""
+    rng = np.random.default_rng(5)
+    x0 = rng.lognormal(0, 0.3, 12)
+    xT = x0 * np.exp(rng.normal(0.5, 0.3, 12)) * x0**-0.02  # a weak catch-up buried in noise
+    r = beta_convergence(np.vstack([x0, xT]), years=[2000, 2010])
+    assert r.beta < 0 and r.pvalue >= 0.05
+    assert not r.converging
+    assert any("not significant" in n for n in r.notes)
+    assert np.isfinite(r.half_life)  # still reported, for reference
+    loose = beta_convergence(np.vstack([x0, xT]), years=[2000, 2010], level=0.99)
+    assert loose.converging == (loose.pvalue < 0.99)
+    with pytest.raises(DataError, match="significance level"):
+        beta_convergence(np.vstack([x0, xT]), level=5)
+
+
+def test_markov_without_steady_state_says_why():
+    # classes 1 and 2 never mix: two closed sets, each with its own long-run distribution
+    x = np.array([[1.0, 1.1, 5.0, 5.2], [1.1, 1.0, 5.2, 5.0], [1.0, 1.1, 5.0, 5.2]])
+    r = markov_transitions(x, classes=[1.0])
+    assert np.isnan(r.steady_state).all()
+    assert "closed set(s) of classes {1}, {2}" in r.notes[0]

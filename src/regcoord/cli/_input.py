@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord.data._sniff import check_text_file
 from regcoord.errors import DataError
 
 
@@ -56,6 +57,7 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
     """
     if not path.exists():
         raise DataError("file not found", source=str(path))
+    check_text_file(path, "CSV")
     try:
         frame = pd.read_csv(path, **options)
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -149,3 +149,22 @@ def region_label(code: str) -> str:
         return code
     region = tree[node]
     return f"{region.name_zh} {region.name_en}"
+
+
+def resolve_seed(seed: int | None, *, needed: bool = True) -> int | None:
+    """The seed of a stochastic command: the one given, or a fresh one that is printed on stderr.
+
+    Every stochastic command is reproducible: when no ``--seed`` is given, a seed is drawn
+    from the operating system's entropy and announced, so the run can be repeated exactly.
+    """
+    if seed is not None or not needed:
+        return seed
+    import secrets
+
+    drawn = secrets.randbelow(2**31)
+    err_console.print(
+        f"seed 随机种子: {drawn} (no --seed given; rerun with --seed {drawn} to reproduce 使用该种子可复现)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    return drawn

@@ -62,6 +62,11 @@ def assess(
     out: Path = typer.Option(DEFAULT_OUT, "--out", "-o", help="HTML report to write. 输出的 HTML 报告。"),
     lang: str = typer.Option("en", "--lang", help="Report language: zh or en. 报告语言：zh 或 en。"),
     json_out: bool = typer.Option(False, "--json", help="Print the results as JSON. 以 JSON 输出结果。"),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
     permutations: int = typer.Option(
         999, "--permutations", min=0, help="Permutations for the between-group test (0: none). 置换检验次数。"
     ),
@@ -105,7 +110,7 @@ def assess(
                 column="--value",
                 expected=f"--value one of {', '.join(panel.indicators)}",
             )
-        with progress_bar("assessing 评估", enabled=not json_out) as progress:
+        with progress_bar("assessing 评估", enabled=not json_out or show_progress) as progress:
             result = run_assessment(
                 panel,
                 value=value,

@@ -43,6 +43,11 @@ def composite(
     ),
     top: int = typer.Option(15, "--top", min=1, help="Rows to show in the table. 显示行数。"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
 ) -> None:
     """Composite index with optional uncertainty and sensitivity analysis. 综合指数及其不确定性与敏感性分析。"""
     with user_errors():
@@ -51,10 +56,10 @@ def composite(
         result = composite_index(panel, sp)
         unc = sob = None
         if uncertainty:
-            with progress_bar("Monte Carlo 蒙特卡洛", enabled=not json_out) as cb:
+            with progress_bar("Monte Carlo 蒙特卡洛", enabled=not json_out or show_progress) as cb:
                 unc = uncertainty_analysis(panel, sp, n_draws=uncertainty, seed=seed, year=year, progress=cb)
         if sobol:
-            with progress_bar("Sobol 敏感性", enabled=not json_out) as cb:
+            with progress_bar("Sobol 敏感性", enabled=not json_out or show_progress) as cb:
                 sob = sensitivity_analysis(panel, sp, n_base=sobol, seed=seed, year=year, progress=cb)
     if json_out:
         out: dict[str, Any] = {"composite": result.to_dict()}

@@ -2,7 +2,8 @@
 
 Thin command over :mod:`regcoord.measure.convergence`: sigma-convergence with trend tests,
 absolute (or conditional) beta-convergence with robust SE, panel beta-convergence with
-region fixed effects, and a quintile Markov chain of relative values.
+region fixed effects, and a quintile Markov chain of relative values.  ``--clubs`` adds
+Phillips-Sul convergence clubs (:mod:`regcoord.measure.clubs`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rich.table import Table
 from regcoord.cli._output import console, print_json, user_errors
 from regcoord.data import load_panel
 from regcoord.errors import DataError
+from regcoord.measure.clubs import FILTERS, MERGES, ClubsResult, convergence_clubs
 from regcoord.measure.convergence import (
     beta_convergence,
     markov_transitions,
@@ -42,6 +44,26 @@ def convergence(
     cov_type: str = typer.Option(
         "HC1", "--cov-type", help="Robust SE type for cross-section beta. 稳健标准误类型。"
     ),
+    level: float = typer.Option(
+        0.05, "--level", help="Significance level: converging only when significant at it. 显著性水平。"
+    ),
+    clubs: bool = typer.Option(
+        False, "--clubs", help="Phillips-Sul convergence clubs (log t test). 俱乐部收敛（log t 检验）。"
+    ),
+    filter_: str = typer.Option(
+        "hp",
+        "--filter",
+        help="Trend filter of log values for --clubs: hp, hamilton or none (already filtered). 滤波方法。",
+    ),
+    merge: str | None = typer.Option(
+        None, "--merge", help="Merge adjacent clubs: PS or vLT. 合并相邻俱乐部的规则。"
+    ),
+    merge_divergent: bool = typer.Option(
+        False, "--merge-divergent", help="Let divergent regions join a club (vLT). 发散地区并入俱乐部。"
+    ),
+    weight: str | None = typer.Option(
+        None, "--weight", help="Weight indicator for --clubs, e.g. population (last year). 权重指标。"
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
 ) -> None:
     """sigma-, beta- and panel beta-convergence, and Markov distribution dynamics. 收敛性检验（σ 收敛、β 收敛、马尔可夫链）。"""
@@ -57,15 +79,28 @@ def convergence(
                 )
             ctrl[c] = cm.values[cm.years.index(m.years[0])]
         sigma = sigma_convergence(m)
-        beta = beta_convergence(m, controls=ctrl or None, cov_type=cov_type)
+        beta = beta_convergence(m, controls=ctrl or None, cov_type=cov_type, level=level)
         panel_beta = None
         skipped: list[str] = []
         try:
-            panel_beta = panel_beta_convergence(m)
+            panel_beta = panel_beta_convergence(m, level=level)
         except DataError as exc:  # e.g. unequally spaced years: report it, keep the other tests
             skipped.append(f"panel beta-convergence skipped: {exc}")
         markov = markov_transitions(m, k=markov_k)
-    out = {
+        club_result = None
+        if clubs:
+            w = None
+            if weight is not None:
+                wm = panel.matrix(weight, regions=m.regions)
+                w = wm.values[-1]
+            club_result = convergence_clubs(
+                m,
+                weights=w,
+                filter=_choice(filter_, FILTERS, "--filter"),  # type: ignore[arg-type]
+                merge=_choice(merge, MERGES, "--merge") if merge else None,  # type: ignore[arg-type]
+                merge_divergent=merge_divergent,
+            )
+    out: dict[str, Any] = {
         "value": value,
         "years": [m.years[0], m.years[-1]],
         "regions": len(m.regions),
@@ -75,6 +110,11 @@ def convergence(
         "markov": markov.to_dict(),
         "skipped": skipped,
     }
+    if club_result is not None:
+        d = club_result.to_dict()
+        out["clubs"] = d.pop("clubs")
+        out["divergent"] = d.pop("divergent")
+        out["club_test"] = d
     if json_out:
         print_json(out)
         return
@@ -125,6 +165,45 @@ def convergence(
         mt.add_row(str(i + 1), *[f"{v:.3f}" for v in markov.p[i]])
     mt.add_row("steady 稳态", *[_fmt(v, 3) for v in markov.steady_state])
     console.print(mt)
+    for note in markov.notes:
+        console.print(f"  [yellow]note[/]: {note}", soft_wrap=True)
+    if club_result is not None:
+        attrs = panel.attributes
+        col = "name_zh" if "name_zh" in attrs.columns else ("name_en" if "name_en" in attrs.columns else None)
+        names = {str(r): str(attrs.loc[r, col]) for r in attrs.index} if col else {}
+        _print_clubs(club_result, names)
+
+
+def _choice(text: str, allowed: tuple[str, ...], option: str) -> str:
+    if text not in allowed:
+        raise DataError(f"{option} {text!r}", column=option, expected=" or ".join(allowed))
+    return text
+
+
+def _print_clubs(r: ClubsResult, names: dict[str, str]) -> None:
+    t = Table(
+        "club 俱乐部",
+        "regions 地区数",
+        "log t (b)",
+        "t",
+        "members 成员",
+        title=f"convergence clubs 收敛俱乐部 (Phillips-Sul, filter {r.filter})",
+    )
+    for i, c in enumerate(r.clubs, start=1):
+        merged = f" ({'+'.join(map(str, c.merged_from))})" if len(c.merged_from) > 1 else ""
+        members = ", ".join(names.get(m, m) for m in c.members)
+        t.add_row(f"{i}{merged}", str(len(c.members)), _fmt(c.test.log_t), _fmt(c.test.t_stat), members)
+    if r.divergent:
+        t.add_row(
+            "divergent 发散", str(len(r.divergent)), "", "", ", ".join(names.get(m, m) for m in r.divergent)
+        )
+    console.print(t)
+    console.print(
+        f"  all regions 全体: log t = {_fmt(r.overall.log_t)}, t = {_fmt(r.overall.t_stat)} "
+        f"({'converging 收敛' if r.overall.converging else 'not converging as one club 整体不收敛'}; H0 rejected when t < -1.65)"
+    )
+    for note in r.notes:
+        console.print(f"  [yellow]note[/]: {note}")
 
 
 def _complete_years(panel: Any, value: str) -> list[int]:

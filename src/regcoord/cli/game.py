@@ -18,6 +18,7 @@ from rich.table import Table
 
 from regcoord.cli._input import parse_assignments
 from regcoord.cli._output import console, err_console, print_json, progress_bar, user_errors, writing
+from regcoord.errors import DataError
 from regcoord.games.cooperative import (
     Allocation,
     TUGame,
@@ -39,6 +40,12 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+_PLAYERS = typer.Option(
+    None,
+    "--players",
+    help="The players, comma-separated, declared up front (a misspelt name is then reported at its row). "
+    "预先声明参与者（逗号分隔）。",
+)
 _GAME_HELP = (
     "CSV with columns coalition (names joined by +) and value / 特征函数 CSV：coalition（以 + 连接）与 value"
 )
@@ -106,8 +113,15 @@ _METHODS: dict[str, tuple[str, str, str, str]] = {
 # ---------------------------------------------------------------------- helpers
 
 
-def _load(path: Path) -> TUGame:
-    return TUGame.from_csv(path)
+def _load(path: Path, players: str | None = None) -> TUGame:
+    """The game in ``path``; ``players`` ("A,B,C") declares the players up front, so that a
+    coalition naming anyone else is reported at its row."""
+    names = None
+    if players is not None:
+        names = [p.strip() for p in players.split(",") if p.strip()]
+        if not names:
+            raise DataError("no player names", column="--players", expected="names separated by commas")
+    return TUGame.from_csv(path, players=names)
 
 
 def _warn_not_superadditive(game: TUGame) -> None:
@@ -215,6 +229,7 @@ def _finish(
 @app.command("shapley")
 def shapley_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     monte_carlo: bool = typer.Option(
         False, "--monte-carlo", help="Sample random orders instead of the exact value / 随机排列抽样估计"
     ),
@@ -222,13 +237,18 @@ def shapley_cmd(
     max_permutations: int = typer.Option(100_000, "--max-permutations", help="Sample cap / 最大抽样次数"),
     seed: int = typer.Option(0, "--seed", help="Random seed / 随机种子"),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Shapley value: average marginal contribution over all orders. 沙普利值：所有加入顺序下边际贡献的平均。"""
     with user_errors():
-        game = _load(game_file)
+        game = _load(game_file, players)
         if monte_carlo:
-            with progress_bar("sampling / 抽样", enabled=not json_out) as cb:
+            with progress_bar("sampling / 抽样", enabled=not json_out or show_progress) as cb:
                 mc = shapley_monte_carlo(
                     game, target_se=target_se, max_permutations=max_permutations, seed=seed, progress=cb
                 )
@@ -249,20 +269,21 @@ def shapley_cmd(
 @app.command("banzhaf")
 def banzhaf_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     normalized: bool = typer.Option(False, "--normalized", help="Rescale to sum to v(N) / 归一化至 v(N)"),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Banzhaf value: marginal contributions over all coalitions, equally weighted. 班扎夫值。"""
     with user_errors():
-        game = _load(game_file)
+        game = _load(game_file, players)
         alloc = banzhaf(game, normalized=normalized)
     _finish(game, alloc, "banzhaf", json_out, out, "Banzhaf value / 班扎夫值")
 
 
-def _nucleolus_cmd(game_file: Path, json_out: bool, out: Path | None, pre: bool) -> None:
+def _nucleolus_cmd(game_file: Path, json_out: bool, out: Path | None, pre: bool, players: str | None) -> None:
     with user_errors():
-        game = _load(game_file)
+        game = _load(game_file, players)
         if not json_out:
             _warn_not_superadditive(game)
         with progress_bar("linear programs / 线性规划", enabled=not json_out and game.n >= 12) as cb:
@@ -274,26 +295,29 @@ def _nucleolus_cmd(game_file: Path, json_out: bool, out: Path | None, pre: bool)
 @app.command("nucleolus")
 def nucleolus_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Nucleolus: the imputation that minimizes the largest complaints first. 核仁：依次最小化最大不满。"""
-    _nucleolus_cmd(game_file, json_out, out, pre=False)
+    _nucleolus_cmd(game_file, json_out, out, pre=False, players=players)
 
 
 @app.command("prenucleolus")
 def prenucleolus_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Prenucleolus: the nucleolus without individual rationality. 前核仁（不要求个体理性）。"""
-    _nucleolus_cmd(game_file, json_out, out, pre=True)
+    _nucleolus_cmd(game_file, json_out, out, pre=True, players=players)
 
 
 @app.command("core")
 def core_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     allocation: str | None = typer.Option(
         None, "--allocation", help="Proposed allocation to test, e.g. A=1,B=2 / 待检验的分配方案"
     ),
@@ -304,7 +328,7 @@ def core_cmd(
     from regcoord.report import Section
 
     with user_errors():
-        game = _load(game_file)
+        game = _load(game_file, players)
         if not json_out:
             _warn_not_superadditive(game)
         lc = least_core(game)
@@ -362,13 +386,14 @@ def core_cmd(
 @app.command("owen")
 def owen_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     unions: str = typer.Option(..., "--unions", help="A priori unions, e.g. 'A+B|C' / 先验联盟（如板块）"),
     json_out: bool = typer.Option(False, "--json", help=_JSON_HELP),
     out: Path | None = typer.Option(None, "--out", help=_OUT_HELP),
 ) -> None:
     """Owen value for a coalition structure (e.g. economic plates). 欧文值：有先验联盟结构的分配。"""
     with user_errors():
-        game = _load(game_file)
+        game = _load(game_file, players)
         alloc = owen(game, parse_unions(unions))
     _finish(game, alloc, "owen", json_out, out, "Owen value / 欧文值")
 
@@ -376,6 +401,7 @@ def owen_cmd(
 @app.command("nash")
 def nash_cmd(
     game_file: Path = typer.Argument(..., help=_GAME_HELP),
+    players: str | None = _PLAYERS,
     weights: str | None = typer.Option(
         None, "--weights", help="Bargaining powers, e.g. A=2,B=1 / 谈判力权重"
     ),
@@ -385,7 +411,7 @@ def nash_cmd(
     """Nash bargaining over v(N) with standalone values as disagreement point; also Kalai-Smorodinsky.
     纳什谈判解（以单干收益为谈判破裂点），并给出 Kalai-Smorodinsky 解。"""
     with user_errors():
-        game = _load(game_file)
+        game = _load(game_file, players)
         w = None if weights is None else game.allocation_array(parse_assignments(weights, "--weights"))
         sol = nash_bargaining(game, weights=w)
         ks = kalai_smorodinsky(game)

@@ -18,12 +18,21 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from regcoord.cli._output import console, print_json, progress_bar, report_dropped, user_errors
+from regcoord.cli._output import (
+    console,
+    print_json,
+    progress_bar,
+    report_dropped,
+    resolve_seed,
+    user_errors,
+)
 from regcoord.data import DATASETS, Panel, load_panel
 from regcoord.errors import DataError
 from regcoord.measure.decomposition import gini_decomposition, theil_decomposition
+from regcoord.measure.entropy import ge_decomposition, generalized_entropy
 from regcoord.measure.inequality import inequality as inequality_indices
 from regcoord.measure.inference import bootstrap, permutation_test
+from regcoord.measure.polarization import esteban_ray, hoover, wolfson
 
 
 @dataclass(frozen=True)
@@ -98,9 +107,12 @@ def _block_records(
     ci: float,
     perm_progress: Callable[[int, int], None],
     boot_progress: Callable[[int, int], None],
+    family: bool = False,
 ) -> list[dict[str, Any]]:
     res = inequality_indices(b.values, weights=b.weights, years=b.years, regions=b.regions)
     records = res.records()
+    if family:
+        _add_family(records, b, panel, group)
     if group is not None:
         labels = panel.group_labels(group, b.regions)
         dt = theil_decomposition(
@@ -153,6 +165,39 @@ def _block_records(
     return records
 
 
+#: the GE parameters that Stata's ineqdeco reports
+GE_ALPHAS = (-1.0, 0.0, 1.0, 2.0)
+
+
+def _add_family(records: list[dict[str, Any]], b: _Block, panel: Panel, group: str | None) -> None:
+    """GE(-1, 0, 1, 2), Esteban-Ray (alpha 1), Wolfson and Hoover; GE decompositions by group."""
+    kw: dict[str, Any] = {"weights": b.weights, "years": b.years, "regions": b.regions}
+    positive = bool((b.values > 0).all())
+    ge = {a: generalized_entropy(b.values, a=a, **kw).values for a in GE_ALPHAS if positive or a > 0}
+    er = esteban_ray(b.values, alpha=1.0, **kw).values
+    wf = wolfson(b.values, **kw).values
+    ho = hoover(b.values, **kw).values
+    dec = {}
+    if group is not None:
+        labels = panel.group_labels(group, b.regions)
+        dec = {a: ge_decomposition(b.values, labels, a=a, **kw) for a in ge}
+    for t, rec in enumerate(records):
+        rec["ge"] = {repr(a): float(v[t]) for a, v in ge.items()}
+        rec["esteban_ray"] = float(er[t])
+        rec["wolfson"] = float(wf[t])
+        rec["hoover"] = float(ho[t])
+        if dec:
+            rec["ge_decomposition"] = {
+                repr(a): {
+                    "between": float(d.between[t]),
+                    "within": float(d.within[t]),
+                    "between_share": float(d.between_share[t]),
+                    "elmo_share": float(d.elmo_share[t]),
+                }
+                for a, d in dec.items()
+            }
+
+
 def inequality(
     data: str = typer.Argument(
         ..., help="Data file (CSV/Parquet/XLSX) or bundled dataset name. 数据文件或内置数据集名。"
@@ -181,14 +226,27 @@ def inequality(
         0, "--bootstrap", min=0, help="Bootstrap replications for intervals. 自助法次数。"
     ),
     seed: int | None = typer.Option(
-        None, "--seed", help="Random seed for reproducible inference. 随机种子。"
+        None,
+        "--seed",
+        help="Random seed; without it one is drawn and printed, so every run can be repeated. 随机种子。",
     ),
     ci: float = typer.Option(0.95, "--ci", help="Confidence level of bootstrap intervals. 置信水平。"),
     allow_missing: bool = typer.Option(
         False, "--allow-missing", help="Drop missing cells; each year uses the regions present. 允许缺失值。"
     ),
+    family: bool = typer.Option(
+        False,
+        "--family",
+        help="Add GE(-1,0,1,2), Esteban-Ray, Wolfson, Hoover (and GE decompositions, ELMO share, with --group). "
+        "广义熵指数族、极化指数与胡佛指数。",
+    ),
     json_out: bool = typer.Option(
         False, "--json", help="Print a JSON list, one record per year. 输出 JSON。"
+    ),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
     ),
 ) -> None:
     """Regional inequality indices, decompositions and inference. 区域差距指数、分解与统计推断。"""
@@ -203,16 +261,24 @@ def inequality(
         blocks, left_out = _blocks(panel, value, weight, year, allow_missing)
         if allow_missing:
             report_dropped([str(d) for d in panel.dropped], left_out)
+        seed = resolve_seed(seed, needed=bool(permutations or replications))
         records: list[dict[str, Any]] = []
         with (
-            progress_bar("permutations 置换检验", enabled=bool(permutations)) as perm_cb,
-            progress_bar("bootstrap 自助法", enabled=bool(replications)) as boot_cb,
+            progress_bar(
+                "permutations 置换检验", enabled=bool(permutations) and (not json_out or show_progress)
+            ) as perm_cb,
+            progress_bar(
+                "bootstrap 自助法", enabled=bool(replications) and (not json_out or show_progress)
+            ) as boot_cb,
         ):
             for b in blocks:
                 records += _block_records(
-                    b, panel, group, permutations, replications, seed, ci, perm_cb, boot_cb
+                    b, panel, group, permutations, replications, seed, ci, perm_cb, boot_cb, family
                 )
         records.sort(key=lambda r: r["year"])
+        if permutations or replications:
+            for r in records:
+                r["seed"] = seed
     if json_out:
         print_json(records)
         return
@@ -299,6 +365,8 @@ def _print_tables(records: list[dict[str, Any]], value: str, weight: str | None,
                 _f(r["gini_overlap"]),
             )
         console.print(g)
+    if "ge" in records[0]:
+        _print_family(records, group)
     if "ci" in records[0]:
         level = round(100 * records[0]["ci_level"])
         c = Table(
@@ -315,3 +383,45 @@ def _print_tables(records: list[dict[str, Any]], value: str, weight: str | None,
             for i, (label, est, (lo, hi)) in enumerate(rows):
                 c.add_row(str(r["year"]) if i == 0 else "", label, _f(est), _f(lo), _f(hi))
         console.print(c)
+
+
+def _print_family(records: list[dict[str, Any]], group: str | None) -> None:
+    alphas = list(records[0]["ge"])
+    t = Table(
+        "year 年份",
+        *[f"GE({a})" for a in alphas],
+        "Esteban-Ray α=1 极化",
+        "Wolfson 两极分化",
+        "Hoover 胡佛",
+        title="Generalised entropy, polarization, concentration 广义熵、极化与集中度",
+    )
+    for r in records:
+        t.add_row(
+            str(r["year"]),
+            *[_f(r["ge"][a]) for a in alphas],
+            _f(r["esteban_ray"]),
+            _f(r["wolfson"]),
+            _f(r["hoover"]),
+        )
+    console.print(t)
+    if group is not None and "ge_decomposition" in records[0]:
+        d = Table(
+            "year 年份",
+            "GE(a)",
+            "between 组间",
+            "within 组内",
+            "between share 组间占比",
+            "ELMO share 组间占比（ELMO 上界）",
+            title=f"GE decomposition by {group} 按 {group} 的广义熵分解 (Shorrocks 1980; Elbers et al. 2008)",
+        )
+        for r in records:
+            for i, (a, v) in enumerate(r["ge_decomposition"].items()):
+                d.add_row(
+                    str(r["year"]) if i == 0 else "",
+                    a,
+                    _f(v["between"]),
+                    _f(v["within"]),
+                    _f(v["between_share"], 3),
+                    _f(v["elmo_share"], 3),
+                )
+        console.print(d)

@@ -48,6 +48,11 @@ def simulate_cmd(
     orders: int = typer.Option(100_000, "--orders", min=0, help="Number of random actions. 随机指令数。"),
     seed: int = typer.Option(0, "--seed", help="Random seed. 随机种子。"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
 ) -> None:
     """Run a synthetic random order flow from the 31 provinces through the engine; check conservation.
 
@@ -59,7 +64,7 @@ def simulate_cmd(
         endow(book, flow)
         rights_before = book.rights_total()
         money_before = book.money_total()
-        with progress_bar("matching 撮合", enabled=not json_out) as progress:
+        with progress_bar("matching 撮合", enabled=not json_out or show_progress) as progress:
             start = time.perf_counter()
             outcome = run_flow(book, flow, progress=progress)
             elapsed = time.perf_counter() - start

@@ -330,6 +330,11 @@ def optimize(
     ),
     solver: str = typer.Option("closed_form", "--solver", help="closed_form or numeric (scipy). 求解器。"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
+    show_progress: bool = typer.Option(
+        False,
+        "--progress",
+        help="Show the progress bar on stderr even with --json. 即使输出 JSON 也显示进度条。",
+    ),
     out: Path | None = typer.Option(None, "--out", help="Write an HTML report. 输出 HTML 报告。"),
     lang: str = typer.Option("en", "--lang", help="Report language en|zh. 报告语言。"),
 ) -> None:
@@ -359,7 +364,7 @@ def optimize(
         caps = None if cp is None else np.array([float(v) for v in cp])
         extra = ""
         if target is not None:
-            with progress_bar("bisection 二分搜索", enabled=not json_out) as cb:
+            with progress_bar("bisection 二分搜索", enabled=not json_out or show_progress) as cb:
                 search = minimal_budget(
                     regions,
                     pop,

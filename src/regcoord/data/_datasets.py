@@ -21,7 +21,7 @@ import pandas as pd
 
 from regcoord.data._panel import Panel
 from regcoord.data._readers import panel_from_frame, read_panel
-from regcoord.errors import NotFound
+from regcoord.errors import DataError, NotFound
 from regcoord.regions import china
 
 
@@ -166,7 +166,11 @@ def get_dataset(name: str) -> Dataset:
     try:
         return DATASETS[name]
     except KeyError:
-        raise NotFound(f"no bundled dataset {name!r}; known: {', '.join(DATASETS)}") from None
+        import difflib
+
+        close = difflib.get_close_matches(name, list(DATASETS), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise NotFound(f"no bundled dataset {name!r}{hint}; known: {', '.join(DATASETS)}") from None
 
 
 def load(name: str) -> Panel:
@@ -178,4 +182,18 @@ def load_panel(source: str | Path, **kwargs: object) -> Panel:
     """A bundled dataset by name, or a file path read with :func:`read_panel`."""
     if isinstance(source, str) and source in DATASETS:
         return load(source)
+    if not Path(source).exists():
+        import difflib
+
+        close = difflib.get_close_matches(str(source), list(DATASETS), n=1, cutoff=0.6)
+        if close:
+            raise DataError(
+                f"no file or bundled dataset named {str(source)!r}; did you mean {close[0]!r}?",
+                expected=f"a file path or one of the datasets {', '.join(DATASETS)}",
+            )
+        if not Path(source).suffix:
+            raise DataError(
+                f"no file or bundled dataset named {str(source)!r}",
+                expected=f"a file path or one of the datasets {', '.join(DATASETS)}",
+            )
     return read_panel(source, **kwargs)  # type: ignore[arg-type]

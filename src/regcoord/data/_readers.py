@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from regcoord.data._panel import BLANKS, Panel
+from regcoord.data._sniff import check_binary_file, check_text_file
 from regcoord.errors import DataError
 
 Layout = Literal["auto", "long", "region-year", "wide-year"]
@@ -53,6 +54,12 @@ def read_table(path: str | Path, *, sheet: str | int | None = None) -> tuple[pd.
     if not p.exists():
         raise DataError("file not found", source=str(p))
     suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv", ".tab"):
+        check_text_file(p, "CSV" if suffix in (".csv", ".txt") else "TSV")
+    elif suffix in (".parquet", ".pq"):
+        check_binary_file(p, "Parquet", b"PAR1")
+    elif suffix in (".xlsx", ".xlsm"):
+        check_binary_file(p, "XLSX", b"PK\x03\x04")
     try:
         if suffix in (".csv", ".txt"):
             return _read_csv(p, ","), 2

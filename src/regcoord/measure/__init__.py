@@ -6,6 +6,7 @@ dataclass that keeps the region and year labels.  All indices at once:
 ``regcoord.measure.inequality.inequality`` (the submodule keeps that name).
 """
 
+from regcoord.measure.clubs import ClubsResult, LogTTest, convergence_clubs, log_t_test
 from regcoord.measure.composite import CompositeResult, CompositeSpec, composite_index, load_spec
 from regcoord.measure.convergence import (
     BetaResult,
@@ -30,6 +31,7 @@ from regcoord.measure.decomposition import (
     nested_theil,
     theil_decomposition,
 )
+from regcoord.measure.entropy import GEDecomposition, ge_decomposition, generalized_entropy
 from regcoord.measure.inequality import (
     IndexSeries,
     InequalityResult,
@@ -43,6 +45,8 @@ from regcoord.measure.inequality import (
     williamson_cv,
 )
 from regcoord.measure.inference import BootstrapResult, PermutationResult, bootstrap, permutation_test
+from regcoord.measure.polarization import esteban_ray, hoover, wolfson
+from regcoord.measure.sources import GiniBySource, KrugmanResult, gini_by_source, krugman_index
 from regcoord.measure.spatial import SpatialGiniResult, spatial_gini
 from regcoord.measure.uncertainty import (
     SobolResult,
@@ -55,12 +59,17 @@ from regcoord.measure.warning import RuleSet, WarningResult, default_rules, earl
 __all__ = [
     "BetaResult",
     "BootstrapResult",
+    "ClubsResult",
     "CompositeResult",
     "CompositeSpec",
     "CouplingResult",
+    "GEDecomposition",
+    "GiniBySource",
     "GiniDecomposition",
     "IndexSeries",
     "InequalityResult",
+    "KrugmanResult",
+    "LogTTest",
     "MarkovResult",
     "NestedTheil",
     "ObstacleResult",
@@ -76,14 +85,22 @@ __all__ = [
     "beta_convergence",
     "bootstrap",
     "composite_index",
+    "convergence_clubs",
     "coupling_coordination",
     "cv",
     "default_rules",
     "early_warning",
+    "esteban_ray",
     "evaluate_signals",
+    "ge_decomposition",
+    "generalized_entropy",
     "gini",
+    "gini_by_source",
     "gini_decomposition",
+    "hoover",
+    "krugman_index",
     "load_spec",
+    "log_t_test",
     "markov_transitions",
     "max_min_ratio",
     "nested_theil",
@@ -99,4 +116,5 @@ __all__ = [
     "theil_t",
     "uncertainty_analysis",
     "williamson_cv",
+    "wolfson",
 ]

@@ -10,6 +10,9 @@
   (``cov_type="HC1"`` by default).  Speed ``lambda = -ln(1 + T beta) / T`` and half-life
   ``ln 2 / lambda``; both are NaN, with ``converging=False`` and a note, when ``beta >= 0``
   (no convergence) or ``1 + T beta <= 0`` (the log is undefined) — never a garbage number.
+  ``converging`` is true only when beta < 0 is significant at ``level`` (default 5 %,
+  two-sided p-value of the robust t test): a half-life of 123 years at p = 0.17 is not
+  convergence, and the note says so.
 - **panel beta-convergence**: growth over each period, per year,
   ``(ln x_{i,t+1} - ln x_{i,t}) / Δ`` on ``ln x_{i,t}`` with region fixed effects (LSDV:
   ``C(region)`` dummies, statsmodels) and optionally year effects;
@@ -146,10 +149,12 @@ class BetaResult:
     cov_type: str
     coefficients: pd.DataFrame = field(repr=False)
     notes: tuple[str, ...] = ()
+    level: float = 0.05
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
+            "level": self.level,
             "beta": self.beta,
             "se": self.se,
             "t": self.t,
@@ -223,18 +228,27 @@ def _beta_result(
     cov_type: str,
     notes: list[str],
     coefficients: pd.DataFrame,
+    level: float = 0.05,
 ) -> BetaResult:
     """The :class:`BetaResult` of a fitted growth regression whose slope on ``coef`` is beta."""
     beta = float(fit.params[coef])
+    pvalue = float(fit.pvalues[coef])
     lam, hl, conv, why = speed_half_life(beta, span)
     if why:
         notes = [*notes, why]
+    if conv and not pvalue < level:
+        conv = False
+        notes = [
+            *notes,
+            f"beta = {beta:.4g} < 0 but p = {pvalue:.3g} >= {level:g}: not significant, so no "
+            f"beta-convergence is claimed (the half-life {hl:.3g} years is shown for reference only)",
+        ]
     return BetaResult(
         kind=kind,
         beta=beta,
         se=float(fit.bse[coef]),
         t=float(fit.tvalues[coef]),
-        pvalue=float(fit.pvalues[coef]),
+        pvalue=pvalue,
         r2=float(fit.rsquared),
         nobs=int(fit.nobs),
         span=span,
@@ -244,7 +258,15 @@ def _beta_result(
         cov_type=cov_type,
         coefficients=coefficients,
         notes=tuple(notes),
+        level=level,
     )
+
+
+def _check_level(level: float) -> float:
+    lv = float(level)
+    if not 0 < lv < 1:
+        raise DataError(f"significance level {level}", expected="a level between 0 and 1, e.g. 0.05")
+    return lv
 
 
 def beta_convergence(
@@ -254,6 +276,7 @@ def beta_convergence(
     regions: Sequence[str] | None = None,
     controls: Mapping[str, ArrayLike] | None = None,
     cov_type: str = "HC1",
+    level: float = 0.05,
 ) -> BetaResult:
     """Cross-section beta-convergence between the first and last year (module docstring).
 
@@ -299,7 +322,7 @@ def beta_convergence(
             f"{n} regions for {X.shape[1]} coefficients", expected="more regions than coefficients"
         )
     fit = _fit(g, X, cov_type)
-    return _beta_result(kind, fit, "ln_x0", span, cov_type, notes, _coef_frame(fit))
+    return _beta_result(kind, fit, "ln_x0", span, cov_type, notes, _coef_frame(fit), _check_level(level))
 
 
 def panel_beta_convergence(
@@ -309,6 +332,7 @@ def panel_beta_convergence(
     regions: Sequence[str] | None = None,
     time_effects: bool = False,
     cov_type: str = "cluster",
+    level: float = 0.05,
 ) -> BetaResult:
     """Panel beta-convergence with region fixed effects (LSDV, statsmodels; module docstring).
 
@@ -330,11 +354,11 @@ def panel_beta_convergence(
     delta = float(steps[0])
     lx = np.log(c.x)
     g = ((lx[1:] - lx[:-1]) / delta).ravel()
-    level = lx[:-1].ravel()
+    lagged = lx[:-1].ravel()
     reg = np.tile(np.arange(n), T_rows - 1)
     per = np.repeat(np.arange(T_rows - 1), n)
     names = list(c.regions) if c.regions else [f"r{i}" for i in range(n)]
-    X = pd.DataFrame({"ln_x_lag": level})
+    X = pd.DataFrame({"ln_x_lag": lagged})
     X = pd.concat(
         [
             X,
@@ -350,7 +374,16 @@ def panel_beta_convergence(
         )
     fit = _fit(g, X, cov_type, groups=reg)
     notes = [f"LSDV with {n} region dummies" + (" and period dummies" if time_effects else "")]
-    return _beta_result("panel", fit, "ln_x_lag", delta, cov_type, notes, _coef_frame(fit).loc[["ln_x_lag"]])
+    return _beta_result(
+        "panel",
+        fit,
+        "ln_x_lag",
+        delta,
+        cov_type,
+        notes,
+        _coef_frame(fit).loc[["ln_x_lag"]],
+        _check_level(level),
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -443,9 +476,9 @@ def markov_transitions(
     P = np.asarray(m.p, dtype=float)
     ss = np.asarray(m.steady_state, dtype=float)
     notes: list[str] = []
-    if ss.ndim != 1:  # giddy returns one steady state per recurrent class when reducible
+    if ss.ndim != 1 or not np.isfinite(ss).all():  # giddy: one steady state per closed set
         ss = np.full(k, np.nan)
-        notes.append("the chain is reducible: no unique steady state (NaN)")
+        notes.append(_no_steady_state_reason(P))
     empty = np.flatnonzero(m.transitions.sum(axis=1) == 0)
     if len(empty):
         notes.append(
@@ -462,3 +495,35 @@ def markov_transitions(
         class_ids=ids.T,
         notes=tuple(notes),
     )
+
+
+def _no_steady_state_reason(P: np.ndarray) -> str:
+    """Why a chain has no unique steady state: its closed sets of classes and transient classes.
+
+    A finite chain has a unique stationary distribution iff it has exactly one closed
+    communicating set (Kemeny and Snell 1960, ch. 2).  The sets are the strongly connected
+    components of the graph ``i -> j`` where ``P[i, j] > 0``; a set is closed when no
+    probability leaves it.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    A = np.nan_to_num(P) > 0
+    n, comp = connected_components(A, directed=True, connection="strong")
+    seen = A.any(axis=1)
+    closed = [c for c in range(n) if seen[comp == c].all() and not A[np.ix_(comp == c, comp != c)].any()]
+
+    def names(c: int) -> str:
+        return "{" + ", ".join(str(int(i) + 1) for i in np.flatnonzero(comp == c)) + "}"
+
+    transient = [str(int(i) + 1) for i in np.flatnonzero(~np.isin(comp, closed) & seen)]
+    unseen = [str(int(i) + 1) for i in np.flatnonzero(~seen)]
+    parts = [
+        f"no unique steady state (NaN): the chain is reducible, with {len(closed)} closed set(s) of "
+        f"classes {', '.join(names(c) for c in closed) or '(none)'} that each keep their own long-run "
+        "distribution"
+    ]
+    if transient:
+        parts.append(f"transient class(es) {', '.join(transient)}")
+    if unseen:
+        parts.append(f"class(es) {', '.join(unseen)} never left (no observed transition)")
+    return "; ".join(parts)

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from regcoord.data._sniff import check_text_file
 from regcoord.errors import DataError, RegcoordError
 
 FloatArray = npt.NDArray[np.float64]
@@ -169,6 +170,8 @@ class TUGame:
         errors are the file's own (the header is row 1).
         """
         p = Path(path)
+        if p.exists():
+            check_text_file(p, "CSV")
         try:
             frame = pd.read_csv(
                 p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
@@ -226,6 +229,7 @@ class TUGame:
                 for p in names:
                     if p not in order:
                         order.append(p)
+            cls._check_inferred_players(parsed, labels, order, where)
             players = order
         names_list = [str(p) for p in players]
         index = {p: i for i, p in enumerate(names_list)}
@@ -309,6 +313,42 @@ class TUGame:
                 expected=f"one row for each of the {(1 << n) - 1} non-empty coalitions of {n} players",
             )
         return cls(tuple(names_list), v)
+
+    @staticmethod
+    def _check_inferred_players(
+        parsed: list[list[str]], labels: list[str], order: list[str], where: Any
+    ) -> None:
+        """Players read from the rows must all be in the grand coalition (the longest row).
+
+        A misspelt name would otherwise become a new player and the error would list
+        "missing coalitions"; instead the row that introduces the unknown name is reported,
+        with the closest name of the grand coalition.  Only when the rows do not form a
+        complete game with these players, and the longest row (of at least two players)
+        holds more players than there are names outside it.
+        """
+        import difflib
+
+        if not parsed:
+            return
+        if len({frozenset(p) for p in parsed if p}) == (1 << len(order)) - 1:
+            return  # complete: every coalition of the inferred players is there
+        longest = max(range(len(parsed)), key=lambda k: len(parsed[k]))
+        grand = set(parsed[longest])
+        strangers = set(order) - grand
+        if len(grand) < 2 or len(strangers) >= len(grand):
+            return  # no plausible grand coalition: let the missing-coalition error speak
+        for k, names in enumerate(parsed):
+            for p in names:
+                if p not in grand:
+                    close = difflib.get_close_matches(p, sorted(grand), n=1)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise DataError(
+                        f"unknown player {p!r} in coalition {labels[k]!r}: not in the largest coalition "
+                        f"{labels[longest]!r}{hint}",
+                        column="coalition",
+                        expected=f"one of {', '.join(sorted(grand))} (or declare the players with --players)",
+                        **where(k),
+                    )
 
     # ------------------------------------------------------------------ access
     @property
