@@ -1,0 +1,36 @@
+"""Basic public services across regions: pension adjustment, benefits that move with people, standards.
+
+Pure engines (no service, CLI, report, database or HTTP imports) over dated rule sets,
+with exact Decimal money (yuan to the fen) and explanation traces:
+
+* :mod:`~regcoord.public_services.pension_adjustment` — central adjustment of the
+  enterprise employees' basic pension fund (国发〔2018〕18号);
+* :mod:`~regcoord.public_services.pension_transfer` — transfer and continuation of
+  pension rights between provinces (国办发〔2009〕66号) and the flows of a table of moves;
+* :mod:`~regcoord.public_services.medical_clearing` — cross-province direct settlement
+  of medical bills: advance funds, clearing and net settlement per pair of provinces.
+"""
+
+from regcoord.public_services.pension_adjustment import (
+    COLUMNS,
+    RATE_PARAMETER,
+    AdjustmentAmounts,
+    CapacityDisparity,
+    PensionAdjustment,
+    RateParameter,
+    adjustment_amounts,
+    adjustment_date,
+    pension_adjustment,
+)
+
+__all__ = [
+    "COLUMNS",
+    "RATE_PARAMETER",
+    "AdjustmentAmounts",
+    "CapacityDisparity",
+    "PensionAdjustment",
+    "RateParameter",
+    "adjustment_amounts",
+    "adjustment_date",
+    "pension_adjustment",
+]
