@@ -11,6 +11,12 @@ with exact Decimal money (yuan to the fen) and explanation traces:
   of medical bills: advance funds, clearing and net settlement per pair of provinces.
 """
 
+from regcoord.public_services.medical_clearing import (
+    BILL_COLUMNS,
+    MedicalClearing,
+    advance_funds,
+    medical_clearing,
+)
 from regcoord.public_services.pension_adjustment import (
     COLUMNS,
     RATE_PARAMETER,
@@ -22,15 +28,33 @@ from regcoord.public_services.pension_adjustment import (
     adjustment_date,
     pension_adjustment,
 )
+from regcoord.public_services.pension_transfer import (
+    MOVE_COLUMNS,
+    ContributionYear,
+    PensionTransfer,
+    TransferFlows,
+    pension_transfer,
+    transfer_flows,
+)
 
 __all__ = [
+    "BILL_COLUMNS",
     "COLUMNS",
+    "MOVE_COLUMNS",
     "RATE_PARAMETER",
     "AdjustmentAmounts",
     "CapacityDisparity",
+    "ContributionYear",
+    "MedicalClearing",
     "PensionAdjustment",
+    "PensionTransfer",
     "RateParameter",
+    "TransferFlows",
     "adjustment_amounts",
     "adjustment_date",
+    "advance_funds",
+    "medical_clearing",
     "pension_adjustment",
+    "pension_transfer",
+    "transfer_flows",
 ]

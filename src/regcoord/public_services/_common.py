@@ -41,7 +41,10 @@ def cell(frame: pd.DataFrame, i: int, column: str, *, minimum: int = 0) -> Decim
         raise DataError(f"{raw!r} is not a number", row=i + 1, column=column, expected="a number") from None
     if d < 0 or (minimum and d == 0):
         raise DataError(
-            f"{raw} is out of range", row=i + 1, column=column, expected="a value > 0" if minimum else "a value >= 0"
+            f"{raw} is out of range",
+            row=i + 1,
+            column=column,
+            expected="a value > 0" if minimum else "a value >= 0",
         )
     return d
 
@@ -55,7 +58,9 @@ def region_names(frame: pd.DataFrame, column: str = "region") -> tuple[str, ...]
         if not name:
             raise DataError("region name is empty", row=i + 1, column=column, expected="a region name")
         if name in seen:
-            raise DataError(f"region {name!r} appears twice", row=i + 1, column=column, expected="one row per region")
+            raise DataError(
+                f"region {name!r} appears twice", row=i + 1, column=column, expected="one row per region"
+            )
         seen.add(name)
         out.append(name)
     return tuple(out)

@@ -154,7 +154,9 @@ def _read(frame: pd.DataFrame) -> tuple[tuple[str, ...], list[Decimal], list[Dec
     workers = [cell(frame, i, "insured_workers") for i in range(len(names))]
     retirees = [cell(frame, i, "retirees") for i in range(len(names))]
     if sum(retirees, Decimal(0)) <= 0:
-        raise DataError("the national number of retirees is zero", column="retirees", expected="some retirees > 0")
+        raise DataError(
+            "the national number of retirees is zero", column="retirees", expected="some retirees > 0"
+        )
     return names, wages, workers, retirees
 
 
@@ -184,7 +186,9 @@ def _amounts(
     if tb is not None:
         tb.value("fund total", fund, "sum of the contributions", "yuan")
         tb.value("national retirees", total_r, "sum of the retirees", "persons")
-        tb.value("per-retiree amount", per, "fund total / national retirees (shown to the fen)", "yuan/person")
+        tb.value(
+            "per-retiree amount", per, "fund total / national retirees (shown to the fen)", "yuan/person"
+        )
         for n, r, a, c in zip(names, retirees, alloc, contrib, strict=True):
             tb.value(
                 f"allocation {n}",
@@ -196,7 +200,9 @@ def _amounts(
     return AdjustmentAmounts(names, tuple(contrib), tuple(alloc), fund, per)
 
 
-def adjustment_amounts(frame: pd.DataFrame, rate: Any, *, base_ratio: Any = Decimal("0.9")) -> AdjustmentAmounts:
+def adjustment_amounts(
+    frame: pd.DataFrame, rate: Any, *, base_ratio: Any = Decimal("0.9")
+) -> AdjustmentAmounts:
     """Pure kernel ``(frame with COLUMNS, rate) -> per-region contribution, allocation, net``.
 
     ``rate`` is checked against :data:`RATE_PARAMETER`'s declared range; no files are read
@@ -315,7 +321,9 @@ def _capacity(
     bal = [cell(frame, i, "fund_balance") for i in range(len(amounts.regions))]
     if any(r == 0 for r in retirees):
         raise DataError(
-            "fund balance per retiree needs retirees > 0 in every region", column="retirees", expected="a value > 0"
+            "fund balance per retiree needs retirees > 0 in every region",
+            column="retirees",
+            expected="a value > 0",
         )
     with localcontext() as ctx:
         ctx.prec = PRECISION
@@ -365,7 +373,11 @@ def pension_adjustment(
             )
         r = RATE_PARAMETER.check(tb.parameter(snapshot.param("rate")))
     else:
-        r = RATE_PARAMETER.check(tb.user_parameter("rate", rate, "1", note=f"declared range {RATE_PARAMETER.low}..{RATE_PARAMETER.high}"))
+        r = RATE_PARAMETER.check(
+            tb.user_parameter(
+                "rate", rate, "1", note=f"declared range {RATE_PARAMETER.low}..{RATE_PARAMETER.high}"
+            )
+        )
     tb.input("year", year)
     names, wages, workers, retirees = _read(frame)
     for n, w, k, q in zip(names, wages, workers, retirees, strict=True):
