@@ -14,6 +14,7 @@ from regcoord.cli import (
     game_dynamics,  # noqa: F401  (adds `game incentive` and `game evolve`)
 )
 from regcoord.cli import inequality as inequality_cli
+from regcoord.cli import public_services as public_services_cli  # noqa: F401  (adds `compensate pension-adjustment` ...)
 from regcoord.cli import service as service_cli
 from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli

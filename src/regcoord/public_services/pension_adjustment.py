@@ -282,8 +282,8 @@ class PensionAdjustment:
                     "contribution": row["contribution"],
                     "allocation": row["allocation"],
                     "net": row["net"],
-                    "contribution_share": (row["contribution"] / fund) if fund else Decimal(0),
-                    "allocation_share": (row["allocation"] / fund) if fund else Decimal(0),
+                    "contribution_share": _share(row["contribution"], fund),
+                    "allocation_share": _share(row["allocation"], fund),
                 }
             )
         return pd.DataFrame(rows)
@@ -311,6 +311,11 @@ class PensionAdjustment:
             "capacity": None if self.capacity is None else self.capacity.to_dict(),
             "trace": self.trace.to_dict(),
         }
+
+
+def _share(part: Decimal, whole: Decimal) -> Decimal:
+    """``part / whole`` to six decimals (0 for an empty fund)."""
+    return (part / whole).quantize(Decimal("0.000001")) if whole else Decimal("0.000000")
 
 
 def _capacity(
