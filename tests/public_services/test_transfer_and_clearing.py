@@ -53,7 +53,9 @@ RECORD = [
 
 
 def test_worker_in_two_provinces_by_hand():
-    res = pension_transfer(RECORD, tsnap(), from_province="湖南", to_province="广东", individual_account="45678.90")
+    res = pension_transfer(
+        RECORD, tsnap(), from_province="湖南", to_province="广东", individual_account="45678.90"
+    )
     assert res.years_counted == (2015, 2016, 2017)
     assert res.trace.find("pooled part 2017").value == D("4200")
     assert res.pooled == D("16440.00")
@@ -65,7 +67,9 @@ def test_worker_in_two_provinces_by_hand():
 
 def test_transfer_bad_input():
     with pytest.raises(DataError, match="months"):
-        pension_transfer([(2015, "湖南", 1, 13)], tsnap(), from_province="湖南", to_province="广东", individual_account=0)
+        pension_transfer(
+            [(2015, "湖南", 1, 13)], tsnap(), from_province="湖南", to_province="广东", individual_account=0
+        )
     with pytest.raises(DataError, match="same"):
         pension_transfer(RECORD, tsnap(), from_province="湖南", to_province="湖南", individual_account=0)
 
@@ -115,7 +119,11 @@ def test_clearing_with_advances_by_hand():
     # due A->B = 100 - 40 = 60; nets: A pays B 70, A pays C 50, C pays B 20
     # positions: A 30 - 150 = -120, B 120 - 30 = 90, C 50 - 20 = 30 (sum 0)
     bills = pd.DataFrame(
-        {"insured_region": ["A", "B", "A", "C"], "treatment_region": ["B", "A", "C", "B"], "fund_paid": [100, 30, 50, 20]}
+        {
+            "insured_region": ["A", "B", "A", "C"],
+            "treatment_region": ["B", "A", "C", "B"],
+            "fund_paid": [100, 30, 50, 20],
+        }
     )
     adv = pd.DataFrame({"insured_region": ["A"], "treatment_region": ["B"], "advance": [40]})
     res = medical_clearing(bills, adv)
@@ -129,7 +137,9 @@ def test_clearing_with_advances_by_hand():
 
 
 def test_advance_funds_two_months():
-    prev = pd.DataFrame({"insured_region": ["A", "A"], "treatment_region": ["B", "B"], "fund_paid": [600, "600.01"]})
+    prev = pd.DataFrame(
+        {"insured_region": ["A", "A"], "treatment_region": ["B", "B"], "fund_paid": [600, "600.01"]}
+    )
     snap = load_rule_set("medical_cross_province").at("2023-01-01")
     # (600 + 600.01) * 2 / 12 = 200.001666.. -> 200.00
     assert list(advance_funds(prev, snap)["advance"]) == [D("200.00")]
@@ -140,7 +150,9 @@ def test_clearing_rejects_same_province_and_bad_amounts():
         medical_clearing(pd.DataFrame({"insured_region": ["A"], "treatment_region": ["A"], "fund_paid": [1]}))
     assert e.value.row == 1
     with pytest.raises(DataError) as e:
-        medical_clearing(pd.DataFrame({"insured_region": ["A"], "treatment_region": ["B"], "fund_paid": ["x"]}))
+        medical_clearing(
+            pd.DataFrame({"insured_region": ["A"], "treatment_region": ["B"], "fund_paid": ["x"]})
+        )
     assert e.value.column == "fund_paid"
 
 
