@@ -14,7 +14,7 @@ from regcoord.cli import (
     game_dynamics,  # noqa: F401  (adds `game incentive` and `game evolve`)
 )
 from regcoord.cli import inequality as inequality_cli
-from regcoord.cli import public_services as public_services_cli  # noqa: F401  (adds `compensate pension-adjustment` ...)
+from regcoord.cli import public_services as public_services_cli
 from regcoord.cli import service as service_cli
 from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli
@@ -36,6 +36,7 @@ app.add_typer(game.app, name="game")
 app.add_typer(compensate_cli.app, name="compensate")
 app.add_typer(transfer_cli.app, name="transfer")
 app.add_typer(trading_cli.app, name="trading")
+app.command("service-standards")(public_services_cli.service_standards)
 # the coordination service: serve, db, users, audit
 service_cli.register(app)
 

@@ -24,6 +24,7 @@ from regcoord.public_services import (
     medical_clearing,
     pension_adjustment,
     pension_transfer,
+    standard_gaps,
     transfer_flows,
 )
 from regcoord.rules import load_rule_set, to_decimal
@@ -217,3 +218,30 @@ def medical_clearing_cmd(
     console.print(_money_frame(res.net_pairs))
     console.print(_money_frame(res.positions))
     console.print(f"balanced 对账平衡: {res.balanced}")
+
+
+def service_standards(
+    data: Path = typer.Argument(
+        ..., help="CSV: region, year, one column per indicator (e.g. resident_basic_pension). 各地人均指标。"
+    ),
+    standard: list[str] | None = typer.Option(
+        None, "--standard", help="User standard INDICATOR=VALUE (education, assistance...). 自定标准。"
+    ),
+    json_out: bool = _JSON,
+) -> None:
+    """Gaps against the national basic public service standards, with early warning. 基本公共服务达标监测。"""
+    with user_errors():
+        extra: dict[str, str] = {}
+        for item in standard or []:
+            k, sep, v = item.partition("=")
+            if not sep or not k.strip():
+                raise DataError(f"--standard {item!r} is not INDICATOR=VALUE", expected="INDICATOR=VALUE")
+            extra[k.strip()] = str(to_decimal(v, name=f"--standard {k.strip()}"))
+        res = standard_gaps(read_csv(data, dtype=str, keep_default_na=False), extra_standards=extra)
+    if json_out:
+        print_json(res.to_dict())
+        return
+    console.print(_money_frame(res.gaps.drop(columns=["source"])))
+    console.print(_money_frame(res.warning.to_frame()))
+    if res.skipped:
+        console.print("no standard 无标准: " + ", ".join(res.skipped))

@@ -8,7 +8,9 @@ with exact Decimal money (yuan to the fen) and explanation traces:
 * :mod:`~regcoord.public_services.pension_transfer` — transfer and continuation of
   pension rights between provinces (国办发〔2009〕66号) and the flows of a table of moves;
 * :mod:`~regcoord.public_services.medical_clearing` — cross-province direct settlement
-  of medical bills: advance funds, clearing and net settlement per pair of provinces.
+  of medical bills: advance funds, clearing and net settlement per pair of provinces;
+* :mod:`~regcoord.public_services.standards` — per-capita indicators against the national
+  basic public service standards, gaps and early warning (:mod:`regcoord.measure.warning`).
 """
 
 from regcoord.public_services.medical_clearing import (
@@ -36,6 +38,7 @@ from regcoord.public_services.pension_transfer import (
     pension_transfer,
     transfer_flows,
 )
+from regcoord.public_services.standards import StandardGaps, standard_gaps
 
 __all__ = [
     "BILL_COLUMNS",
@@ -49,6 +52,7 @@ __all__ = [
     "PensionAdjustment",
     "PensionTransfer",
     "RateParameter",
+    "StandardGaps",
     "TransferFlows",
     "adjustment_amounts",
     "adjustment_date",
@@ -56,5 +60,6 @@ __all__ = [
     "medical_clearing",
     "pension_adjustment",
     "pension_transfer",
+    "standard_gaps",
     "transfer_flows",
 ]
