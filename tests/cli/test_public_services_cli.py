@@ -128,3 +128,24 @@ def test_medical_clearing_json_and_report(tmp_path):
         str(FIX / "bills.csv"),
     )
     assert res.exit_code == 2
+
+
+def test_service_standards_json():
+    res = run(
+        "service-standards",
+        str(FIX / "indicators.csv"),
+        "--standard",
+        "compulsory_school_spending=650",
+        "--json",
+    )
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    gap = next(
+        g
+        for g in out["gaps"]
+        if (g["region"], g["year"], g["indicator"]) == ("乙", 2023, "compulsory_school_spending")
+    )
+    assert (gap["standard"], gap["gap"]) == ("650", "-150")
+    assert {(f["region"], f["year"], f["level"]) for f in out["warning"]["firings"]} >= {("乙", 2023, "red")}
+    res = run("service-standards", str(FIX / "indicators.csv"), "--standard", "x")
+    assert res.exit_code == 2
