@@ -28,6 +28,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "nav.breaches": ("Breaches & credit", "违约与信用"),
     "nav.disputes": ("Disputes", "争议"),
     "nav.evaluations": ("Evaluations & alerts", "评估与预警"),
+    "nav.public_services": ("Public services", "基本公共服务"),
     "nav.login": ("Log in", "登录"),
     "nav.logout": ("Log out", "退出"),
     "nav.language": ("中文", "English"),
