@@ -30,23 +30,35 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], what: str) -> N
         raise DataError(f"{what}: the table has no rows", expected="one row per region")
 
 
-def cell(frame: pd.DataFrame, i: int, column: str, *, minimum: int = 0) -> Decimal:
-    """Row ``i`` (0-based, reported 1-based) of ``column`` as a Decimal ``>= 0`` (or ``> 0`` with minimum=1)."""
-    raw = frame[column].iloc[i]
-    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-        raise DataError("value is missing", row=i + 1, column=column, expected="a number")
+def _number(raw: Any, row: int, column: str, minimum: int) -> Decimal:
+    if (
+        raw is None
+        or (isinstance(raw, float) and math.isnan(raw))
+        or (isinstance(raw, str) and not raw.strip())
+    ):
+        raise DataError("value is missing", row=row, column=column, expected="a number")
     try:
         d = to_decimal(raw.item() if hasattr(raw, "item") else raw, name=column)
     except DataError:
-        raise DataError(f"{raw!r} is not a number", row=i + 1, column=column, expected="a number") from None
+        raise DataError(f"{raw!r} is not a number", row=row, column=column, expected="a number") from None
     if d < 0 or (minimum and d == 0):
         raise DataError(
             f"{raw} is out of range",
-            row=i + 1,
+            row=row,
             column=column,
             expected="a value > 0" if minimum else "a value >= 0",
         )
     return d
+
+
+def cell(frame: pd.DataFrame, i: int, column: str, *, minimum: int = 0) -> Decimal:
+    """Row ``i`` (0-based, reported 1-based) of ``column`` as a Decimal ``>= 0`` (or ``> 0`` with minimum=1)."""
+    return _number(frame[column].iloc[i], i + 1, column, minimum)
+
+
+def column_values(frame: pd.DataFrame, column: str, *, minimum: int = 0) -> list[Decimal]:
+    """Every row of ``column`` as a Decimal ``>= 0`` (errors name the 1-based row)."""
+    return [_number(raw, i + 1, column, minimum) for i, raw in enumerate(frame[column].tolist())]
 
 
 def region_names(frame: pd.DataFrame, column: str = "region") -> tuple[str, ...]:

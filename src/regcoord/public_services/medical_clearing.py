@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from regcoord.errors import DataError
-from regcoord.public_services._common import cell, require_columns
+from regcoord.public_services._common import column_values, require_columns
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, round_fen
 
 __all__ = ["BILL_COLUMNS", "MedicalClearing", "advance_funds", "medical_clearing"]
@@ -36,27 +36,30 @@ BILL_COLUMNS = ("insured_region", "treatment_region", "fund_paid")
 ZERO = Decimal("0.00")
 
 
+def _names(frame: pd.DataFrame, column: str) -> list[str]:
+    out = []
+    for i, raw in enumerate(frame[column].tolist()):
+        name = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
+        if not name:
+            raise DataError("region is empty", row=i + 1, column=column, expected="a region name")
+        out.append(name)
+    return out
+
+
 def _pairs(frame: pd.DataFrame, amount: str, what: str) -> dict[tuple[str, str], Decimal]:
     require_columns(frame, ("insured_region", "treatment_region", amount), what)
     out: dict[tuple[str, str], Decimal] = {}
-    for i in range(len(frame)):
-        names = []
-        for c in ("insured_region", "treatment_region"):
-            raw = frame[c].iloc[i]
-            name = "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw).strip()
-            if not name:
-                raise DataError("region is empty", row=i + 1, column=c, expected="a region name")
-            names.append(name)
-        if names[0] == names[1]:
+    ins, trt = _names(frame, "insured_region"), _names(frame, "treatment_region")
+    values = column_values(frame, amount)
+    for i, (a, b, v) in enumerate(zip(ins, trt, values, strict=True)):
+        if a == b:
             raise DataError(
-                f"bill insured and treated in {names[0]}",
+                f"bill insured and treated in {a}",
                 row=i + 1,
                 column="treatment_region",
                 expected="another province (cross-province bills only)",
             )
-        v = round_fen(cell(frame, i, amount))
-        key = (names[0], names[1])
-        out[key] = out.get(key, ZERO) + v
+        out[(a, b)] = out.get((a, b), ZERO) + round_fen(v)
     return out
 
 

@@ -41,7 +41,7 @@ from regcoord.errors import DataError, RuleError
 from regcoord.measure import gini, williamson_cv
 from regcoord.public_services._common import (
     apportion_fractions,
-    cell,
+    column_values,
     fen,
     plate_names,
     plate_of,
@@ -150,9 +150,9 @@ class AdjustmentAmounts:
 def _read(frame: pd.DataFrame) -> tuple[tuple[str, ...], list[Decimal], list[Decimal], list[Decimal]]:
     require_columns(frame, COLUMNS, "pension adjustment data")
     names = region_names(frame)
-    wages = [cell(frame, i, "average_wage") for i in range(len(names))]
-    workers = [cell(frame, i, "insured_workers") for i in range(len(names))]
-    retirees = [cell(frame, i, "retirees") for i in range(len(names))]
+    wages = column_values(frame, "average_wage")
+    workers = column_values(frame, "insured_workers")
+    retirees = column_values(frame, "retirees")
     if sum(retirees, Decimal(0)) <= 0:
         raise DataError(
             "the national number of retirees is zero", column="retirees", expected="some retirees > 0"
@@ -323,7 +323,7 @@ def _capacity(
 ) -> CapacityDisparity | None:
     if "fund_balance" not in frame.columns:
         return None
-    bal = [cell(frame, i, "fund_balance") for i in range(len(amounts.regions))]
+    bal = column_values(frame, "fund_balance")
     if any(r == 0 for r in retirees):
         raise DataError(
             "fund balance per retiree needs retirees > 0 in every region",
