@@ -207,3 +207,25 @@ def test_fund_balances(data, rate_permille):
     if res2 is not None:
         for c1, c2 in zip(res.contribution, res2.contribution, strict=True):
             assert abs(c2 - 2 * c1) <= D("0.01")
+
+
+def test_reform_formula_linear_and_equal_to_the_exact_engine():
+    """The reform kernel ``f(data, params) -> (K, n)``: on Decimal arrays it gives the nets of
+    the hand case (rate 3.5%); rates 1%, 2%, 4% give nets in the ratio 1:2:4 (float64)."""
+    from regcoord.public_services import reform_formula
+
+    f = three()
+    data = {
+        c: np.array([D(v) for v in f[c]], dtype=object)
+        for c in ("average_wage", "insured_workers", "retirees")
+    }
+    out = reform_formula(data, {"rate": np.array([[D("0.035")]], dtype=object), "wage_base_ratio": D("0.9")})
+    assert out.shape == (1, 3)
+    assert tuple(out[0]) == (D("-2131500"), D("2110500"), D("21000"))
+    fdata = {k: v.astype(float) for k, v in data.items()}
+    rates = np.array([[0.01], [0.02], [0.04]])
+    nets = reform_formula(fdata, {"rate": rates, "wage_base_ratio": np.array(0.9)})
+    assert nets.shape == (3, 3)
+    np.testing.assert_allclose(nets[1], 2 * nets[0], rtol=1e-12)
+    np.testing.assert_allclose(nets[2], 4 * nets[0], rtol=1e-12)
+    np.testing.assert_allclose(nets.sum(axis=1), 0.0, atol=1e-6)

@@ -29,6 +29,7 @@ from regcoord.public_services.pension_adjustment import (
     adjustment_amounts,
     adjustment_date,
     pension_adjustment,
+    reform_formula,
 )
 from regcoord.public_services.pension_transfer import (
     MOVE_COLUMNS,
@@ -60,6 +61,7 @@ __all__ = [
     "medical_clearing",
     "pension_adjustment",
     "pension_transfer",
+    "reform_formula",
     "standard_gaps",
     "transfer_flows",
 ]

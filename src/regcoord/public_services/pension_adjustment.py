@@ -29,6 +29,7 @@ that a reform simulation can register; :data:`RATE_PARAMETER` declares the rate'
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -61,6 +62,7 @@ __all__ = [
     "adjustment_amounts",
     "adjustment_date",
     "pension_adjustment",
+    "reform_formula",
 ]
 
 #: Input columns: region, provincial average wage (yuan/year), insured employees and retirees (persons).
@@ -393,3 +395,25 @@ def pension_adjustment(
     plates = plate_of(names)
     cap = _capacity(frame, amounts, retirees, tb)
     return PensionAdjustment(year, r, amounts, plates, cap, tb.build())
+
+
+def reform_formula(data: Mapping[str, np.ndarray], params: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Net position per region for a reform simulation: ``f(data, params) -> (K, n)``.
+
+    ``data``: ``average_wage``, ``insured_workers``, ``retirees`` as arrays ``(n,)``;
+    ``params``: ``rate`` and ``wage_base_ratio`` (rule parameters of
+    ``pension_central_adjustment``) broadcastable to ``(K, n)``.  Unrounded
+
+    .. math:: \\text{net}_i = \\frac{R_i}{\\sum_j R_j} \\sum_j w_j \\beta N_j r - w_i \\beta N_i r
+
+    so it runs on Decimal object arrays (exact) and float64 arrays alike, and is linear
+    in ``r``.  The fen-exact amounts are :func:`adjustment_amounts`.
+    """
+    w = np.asarray(data["average_wage"])
+    n = np.asarray(data["insured_workers"])
+    r_ = np.asarray(data["retirees"])
+    rate = np.asarray(params["rate"])
+    beta = np.asarray(params["wage_base_ratio"])
+    contrib = np.atleast_2d(w * beta * n * rate)
+    share = r_ / r_.sum()
+    return np.asarray(contrib.sum(axis=-1, keepdims=True) * share - contrib)
