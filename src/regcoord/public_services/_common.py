@@ -78,28 +78,34 @@ def region_names(frame: pd.DataFrame, column: str = "region") -> tuple[str, ...]
     return tuple(out)
 
 
-def plate_of(names: Sequence[str]) -> tuple[str, ...]:
-    """The NBS plate code (east/central/west/northeast group code) of each region.
-
-    A region is matched by its catalog code, Chinese name or English name (as in the
-    bundled China catalog); a name that matches no province gets ``"unassigned"``.
-    """
+def province_codes(names: Sequence[str]) -> tuple[str | None, ...]:
+    """The two-digit province code of each region, matched by code, Chinese name (full or
+    short: 广东 for 广东省) or English name; ``None`` where no province matches."""
     tree = china()
-    plates = tree.grouping("plate")
     lookup: dict[str, str] = {}
     for r in tree.at_level("province"):
         for key in (r.code, r.name_zh, r.name_en, r.name_en.lower()):
             lookup[key] = r.code
-    out: list[str] = []
+    out: list[str | None] = []
     for n in names:
         code = lookup.get(n) or lookup.get(n.lower())
-        if code is None and len(n) >= 2:  # short Chinese names: 广东 for 广东省, 内蒙古 for 内蒙古自治区
+        if code is None and len(n) >= 2:
             hits = {c for k, c in lookup.items() if k.startswith(n) and not k.isascii()}
             code = hits.pop() if len(hits) == 1 else None
-        if code is None:
-            out.append(UNASSIGNED)
-            continue
-        gs = plates.groups_of(code)
+        out.append(code)
+    return tuple(out)
+
+
+def plate_of(names: Sequence[str]) -> tuple[str, ...]:
+    """The NBS plate code (east/central/west/northeast group code) of each region.
+
+    Regions are matched as in :func:`province_codes`; one that matches no province gets
+    ``"unassigned"``.
+    """
+    plates = china().grouping("plate")
+    out: list[str] = []
+    for code in province_codes(names):
+        gs = plates.groups_of(code) if code is not None else ()
         out.append(gs[0].code if gs else UNASSIGNED)
     return tuple(out)
 

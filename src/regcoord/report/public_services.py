@@ -38,6 +38,10 @@ def pension_adjustment_sections(res: PensionAdjustment) -> list[Section]:
         [float(v / _YI) for v in res.amounts.net],
         title="Net position (>0 receiver, <0 payer) 净额（正为受益省、负为贡献省，亿元）",
     )
+    charts_list = [chart, net_chart]
+    net_map = _net_map(res)
+    if net_map is not None:
+        charts_list.append(net_map)
     plates = res.plate_frame()
     plates.attrs["caption_en"] = "Plates: totals and shares of the fund"
     plates.attrs["caption_zh"] = "四大板块：合计与占调剂基金比例"
@@ -55,7 +59,7 @@ def pension_adjustment_sections(res: PensionAdjustment) -> list[Section]:
                 f"{res.year}年，调剂比例 {res.rate}；调剂基金总额 {res.fund_total} 元；"
                 f"贡献省 {payers} 个，受益省 {len(res.regions) - payers} 个；人均拨付额 {res.amounts.per_retiree} 元。"
             ),
-            charts=[chart, net_chart],
+            charts=charts_list,
             tables=[f, plates],
         )
     ]
@@ -76,6 +80,31 @@ def pension_adjustment_sections(res: PensionAdjustment) -> list[Section]:
             )
         )
     return sections
+
+
+def _net_map(res: PensionAdjustment) -> str | None:
+    """Choropleth of the net positions (亿元) when the regions are provinces and the
+    boundaries (optional ``maps`` extra) are installed; ``None`` otherwise."""
+    from regcoord.errors import NotFound
+    from regcoord.public_services._common import province_codes
+    from regcoord.regions import province_boundaries
+
+    values = {
+        c: float(v / _YI) for c, v in zip(province_codes(res.regions), res.amounts.net, strict=True) if c
+    }
+    if not values:
+        return None
+    try:
+        geo = province_boundaries()
+    except NotFound:
+        return None
+    return charts.choropleth(
+        geo,
+        values,
+        title=f"Net position {res.year} 净额 (亿元)",
+        legend_label="亿元 / 100 million yuan",
+        cmap="RdBu",
+    )
 
 
 def medical_clearing_sections(res: MedicalClearing) -> list[Section]:
