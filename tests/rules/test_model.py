@@ -95,7 +95,9 @@ def test_other_published_values():
 
 
 def test_unknown_rule_set_names_the_known_ones():
-    with pytest.raises(RuleError, match="known rule sets: australia_gst, basic_public_service_standard, bth_relocation_tax"):
+    with pytest.raises(
+        RuleError, match="known rule sets: australia_gst, basic_public_service_standard, bth_relocation_tax"
+    ):
         load_rule_set("nope")
 
 
