@@ -140,13 +140,16 @@ def test_medical_clearing_json_and_report(tmp_path):
     assert res.exit_code == 2
 
 
-def test_service_standards_json():
+def test_service_standards_json(tmp_path):
+    html = tmp_path / "s.html"
     res = run(
         "service-standards",
         str(FIX / "indicators.csv"),
         "--standard",
         "compulsory_school_spending=650",
         "--json",
+        "--out",
+        str(html),
     )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
@@ -157,5 +160,8 @@ def test_service_standards_json():
     )
     assert (gap["standard"], gap["gap"]) == ("650", "-150")
     assert {(f["region"], f["year"], f["level"]) for f in out["warning"]["firings"]} >= {("乙", 2023, "red")}
+    # 乙 below in 2023 (pension, health, school) and 2024 (pension, school): 5 region-indicator-years
+    text = html.read_text(encoding="utf-8")
+    assert "5 region-indicator-year(s) below" in text and "<svg" in text
     res = run("service-standards", str(FIX / "indicators.csv"), "--standard", "x")
     assert res.exit_code == 2

@@ -171,3 +171,20 @@ def test_clearing_conserves(rows):
     assert sum(res.positions["position"], D(0)) == 0
     assert res.balanced
     assert sum(res.clearing["claims"], D(0)) == sum(D(v) for v in bills["fund_paid"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(names, names, st.integers(0, 10**8), st.integers(0, 10**7)), min_size=1, max_size=25)
+)
+def test_flows_conserve(rows):
+    rows = [r for r in rows if r[0] != r[1]]
+    if not rows:
+        return
+    moves = pd.DataFrame(
+        rows, columns=["from_region", "to_region", "contribution_wages", "individual_account"]
+    )
+    res = transfer_flows(moves, tsnap())
+    assert sum(res.net["net"], D(0)) == 0
+    assert res.total == sum(res.net["inflow"], D(0)) == sum(res.net["outflow"], D(0))
+    assert int(res.pairs["moves"].sum()) == len(rows)

@@ -228,6 +228,8 @@ def service_standards(
         None, "--standard", help="User standard INDICATOR=VALUE (education, assistance...). 自定标准。"
     ),
     json_out: bool = _JSON,
+    out: Path | None = _OUT,
+    lang: str = _LANG,
 ) -> None:
     """Gaps against the national basic public service standards, with early warning. 基本公共服务达标监测。"""
     with user_errors():
@@ -238,6 +240,16 @@ def service_standards(
                 raise DataError(f"--standard {item!r} is not INDICATOR=VALUE", expected="INDICATOR=VALUE")
             extra[k.strip()] = str(to_decimal(v, name=f"--standard {k.strip()}"))
         res = standard_gaps(read_csv(data, dtype=str, keep_default_na=False), extra_standards=extra)
+        if out is not None:
+            from regcoord.report.public_services import standards_sections
+
+            write_report(
+                out,
+                lang,
+                ("Basic public service standards", "基本公共服务标准"),
+                ("Gap", "差距", "gap = x - S; ratio = x / S", "国家基本公共服务标准（2021年版）"),
+                standards_sections(res),
+            )
     if json_out:
         print_json(res.to_dict())
         return

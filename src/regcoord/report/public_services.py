@@ -13,9 +13,9 @@ from regcoord.report import charts
 from regcoord.report._html import Section
 
 if TYPE_CHECKING:
-    from regcoord.public_services import MedicalClearing, PensionAdjustment
+    from regcoord.public_services import MedicalClearing, PensionAdjustment, StandardGaps
 
-__all__ = ["medical_clearing_sections", "pension_adjustment_sections"]
+__all__ = ["medical_clearing_sections", "pension_adjustment_sections", "standards_sections"]
 
 _YI = Decimal(100_000_000)
 
@@ -123,5 +123,36 @@ def medical_clearing_sections(res: MedicalClearing) -> list[Section]:
             text_zh=f"对账：各省净头寸之和为零 —— {'是' if res.balanced else '否'}。",
             charts=[charts.bar(list(pos["region"]), [float(v) for v in pos["position"]], title="yuan / 元")],
             tables=[pairs, pos],
+        )
+    ]
+
+
+def standards_sections(res: StandardGaps) -> list[Section]:
+    """Gaps against the national standards (table, attainment-ratio chart of the latest year)
+    and the early-warning levels per region-year."""
+    g = res.gaps.copy()
+    g.attrs["caption_en"] = (
+        "Value, national standard, gap (value - standard) and ratio per region and indicator"
+    )
+    g.attrs["caption_zh"] = "各地区各指标：数值、国家标准、差距（数值 - 标准）与达标率"
+    latest = int(g["year"].max())
+    last = g[g["year"] == latest]
+    labels = [f"{r} · {i}" for r, i in zip(last["region"], last["indicator"], strict=True)]
+    chart = charts.bar(labels, [float(v) for v in last["ratio"]], title=f"{latest}: value / standard 达标率")
+    w = res.warning.to_frame()
+    w.attrs["caption_en"] = "Early-warning level per region and year (regcoord.measure.warning)"
+    w.attrs["caption_zh"] = "各地区逐年预警等级（regcoord.measure.warning）"
+    below = len(res.below())
+    return [
+        Section(
+            "Basic public service standards",
+            "基本公共服务标准达标情况",
+            text_en=(
+                f"{below} region-indicator-year(s) below the national standard; standards labelled U are "
+                "not yet read against the official text."
+            ),
+            text_zh=f"共有 {below} 个地区-指标-年度低于国家标准；标记为 U 的标准尚未与官方文本核对。",
+            charts=[chart],
+            tables=[g, w],
         )
     ]
