@@ -229,3 +229,15 @@ def test_reform_formula_linear_and_equal_to_the_exact_engine():
     np.testing.assert_allclose(nets[1], 2 * nets[0], rtol=1e-12)
     np.testing.assert_allclose(nets[2], 4 * nets[0], rtol=1e-12)
     np.testing.assert_allclose(nets.sum(axis=1), 0.0, atol=1e-6)
+
+
+def test_rate_parameter_default_is_the_dated_rule():
+    assert RATE_PARAMETER.default(2020) == D("0.04")
+    assert RATE_PARAMETER.to_dict() == {
+        "rule_set": "pension_central_adjustment",
+        "name": "rate",
+        "low": "0",
+        "high": "0.1",
+    }
+    with pytest.raises(RuleError):
+        RATE_PARAMETER.default(2022)
