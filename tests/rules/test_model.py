@@ -18,13 +18,17 @@ from regcoord.rules import available_rule_sets, load_rule_set, parse_rule_file
 
 ALL = (
     "australia_gst",
+    "basic_public_service_standard",
     "bth_relocation_tax",
     "canada_equalization",
     "china_balanced_transfer",
     "chishui_river",
     "esv_xie2015",
     "germany_fag",
+    "medical_cross_province",
     "miyun_reservoir",
+    "pension_central_adjustment",
+    "pension_transfer",
     "xinan_river",
 )
 
@@ -91,7 +95,9 @@ def test_other_published_values():
 
 
 def test_unknown_rule_set_names_the_known_ones():
-    with pytest.raises(RuleError, match="known rule sets: australia_gst, bth_relocation_tax"):
+    with pytest.raises(
+        RuleError, match="known rule sets: australia_gst, basic_public_service_standard, bth_relocation_tax"
+    ):
         load_rule_set("nope")
 
 

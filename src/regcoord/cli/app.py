@@ -18,6 +18,7 @@ from regcoord.cli import (
 )
 from regcoord.cli import inequality as inequality_cli
 from regcoord.cli import reform as reform_cli
+from regcoord.cli import public_services as public_services_cli
 from regcoord.cli import service as service_cli
 from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli
@@ -70,6 +71,7 @@ app.add_typer(transfer_cli.app, name="transfer")
 app.add_typer(trading_cli.app, name="trading")
 # reform simulation (issue 11)
 app.add_typer(reform_cli.app, name="reform")
+app.command("service-standards")(public_services_cli.service_standards)
 # the coordination service: serve, db, users, audit
 service_cli.register(app)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from regcoord.errors import DataError
+from regcoord.public_services.pension_adjustment import reform_formula as pension_reform_formula
 from regcoord.reform._reform import Formula
 
 __all__ = ["Scheme", "get_scheme", "register_scheme", "schemes"]
@@ -146,5 +147,21 @@ register_scheme(
         payer_en="horizontal (VAT) and federal government",
         payer_zh="横向（增值税）与联邦财政",
         aliases=("germany",),
+    )
+)
+register_scheme(
+    Scheme(
+        name="pension_central_adjustment",
+        rule_set="pension_central_adjustment",
+        title_en="Central adjustment of the enterprise employees' basic pension fund",
+        title_zh="企业职工基本养老保险基金中央调剂",
+        columns=("average_wage", "insured_workers", "retirees"),
+        parameters=("rate", "wage_base_ratio"),
+        compute=pension_reform_formula,
+        resources="fund_balance",
+        formula="net_i = R_i / sum R * sum_j w_j b N_j r - w_i b N_i r (国发〔2018〕18号)",
+        payer_en="central adjustment fund (provinces pay in, retirees' provinces receive)",
+        payer_zh="中央调剂基金（各省上解、按离退休人数拨付）",
+        aliases=("pension", "pension-adjustment"),
     )
 )

@@ -169,6 +169,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     app.include_router(reforms_api.router)
     app.include_router(reforms_web.router)
+    from regcoord.service.web import (
+        public_services as public_services_web,
+    )  # basic public services (issue 16)
+
+    app.include_router(public_services_web.router)
     from regcoord.service.web import mount as mount_web  # web UI: pages, static files, CSRF
 
     mount_web(app)

@@ -29,6 +29,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "nav.disputes": ("Disputes", "争议"),
     "nav.evaluations": ("Evaluations & alerts", "评估与预警"),
     "nav.reforms": ("Reform workbench", "改革模拟"),
+    "nav.public_services": ("Public services", "基本公共服务"),
     "nav.login": ("Log in", "登录"),
     "nav.logout": ("Log out", "退出"),
     "nav.language": ("中文", "English"),
