@@ -689,6 +689,8 @@ def local_moran(
     seeds = base.generate_state(2 * T)
     with _seeded(int(seeds[0]) if seed is not None else None), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
+        # esda announces a change of its default alternative; the folded p-value is used here
+        warnings.simplefilter("ignore", DeprecationWarning)
         for t in range(T):
             yt = inp.y[:, t]
             ml = Moran_Local(yt, inp.w, permutations=perms, seed=int(seeds[2 * t]), keep_simulations=False)
