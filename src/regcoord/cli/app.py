@@ -15,6 +15,7 @@ from regcoord.cli import (
 )
 from regcoord.cli import inequality as inequality_cli
 from regcoord.cli import service as service_cli
+from regcoord.cli import spatial as spatial_cli
 from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli
 
@@ -29,6 +30,7 @@ app.command("assess")(assess_cli.assess)
 app.command("inequality")(inequality_cli.inequality)
 app.command("convergence")(convergence_cli.convergence)
 app.command("composite")(composite_cli.composite)
+app.command("spatial")(spatial_cli.spatial)  # issue 12: spatial dynamics
 app.add_typer(datasets.app, name="datasets")
 # allocation engines
 app.add_typer(game.app, name="game")
