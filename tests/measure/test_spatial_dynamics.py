@@ -15,6 +15,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from esda.moran import Moran, Moran_Local
 from giddy.markov import Spatial_Markov
 from scipy.stats import kendalltau
 
@@ -138,23 +139,52 @@ def test_lisa_markov_matches_giddy_documentation(us_income):
     assert f"{lm.chi2:8.3f}" == "1058.208" and lm.chi2_dof == 9
     np.testing.assert_allclose(lm.expected_transitions[0], [1123.2809778, 11.53773565, 0.34752216, 33.83376439])
     assert lm.move_types[0, :3].tolist() == [11, 11, 11]
+    assert lm.significant_moves is None  # no permutations, no significance
     # move type = 4 (q1 - 1) + q2, by hand from the quadrants
     q = lm.quadrants
     np.testing.assert_array_equal(lm.move_types, 4 * (q[:, :-1] - 1) + q[:, 1:])
     assert set(lm.to_frame()["label"]) <= {"HH", "LH", "LL", "HL"}
 
 
-@pytest.mark.slow
-def test_lisa_markov_significant_moves_match_giddy_documentation(us_income):
+def test_lisa_markov_significant_moves_follow_giddys_coding(us_income):
     pci, names, years, named = us_income
-    # with the seed of the docstring (np.random.seed(10), 99 permutations)
-    lr = lisa_markov(pci, named, regions=names, years=years, permutations=99, seed=10)
+    lr = lisa_markov(pci[:12], named, regions=names, years=years[:12], permutations=199, seed=10)
     assert lr.significant_moves is not None and lr.p_values is not None
-    assert lr.significant_moves[0, :3].tolist() == [11, 11, 11]
-    assert lr.significant_moves[0, -3:].tolist() == [59, 59, 43]
-    # a move below 49 has at least one significant end point (p <= 0.05)
-    ends = (lr.p_values[:, :-1] <= 0.05) | (lr.p_values[:, 1:] <= 0.05)
-    np.testing.assert_array_equal(lr.significant_moves < 49, ends)
+    s = lr.p_values <= 0.05
+    q = lr.quadrants
+    # giddy's table: move 4 (q1 - 1) + q2, plus 16 (end not significant), 32 (start not significant)
+    for i in range(48):
+        for t in range(11):
+            expected = 4 * (q[i, t] - 1) + q[i, t + 1] + (0 if s[i, t] else 32) + (0 if s[i, t + 1] else 16)
+            assert lr.significant_moves[i, t] == expected
+    assert (lr.significant_moves < 49).sum() > 0 and (lr.significant_moves >= 49).sum() > 0
+    # the p-values are those of local_moran with the same seed (normal approximation)
+    lo = local_moran(pci[:12], named, regions=names, permutations=199, seed=10)
+    np.testing.assert_allclose(lr.p_values, lo.p_z_value.T, rtol=1e-12)
+
+
+def test_local_moran_pseudo_p_values_match_exact_conditional_distribution():
+    """Five regions on a line; the exact conditional-permutation distribution by enumeration."""
+    from itertools import permutations as perms_of
+
+    x = np.array([3.0, 1.0, 4.0, 1.5, 9.0])
+    line = np.diag(np.ones(4), 1) + np.diag(np.ones(4), -1)
+    n = 5
+    z = x - x.mean()
+    wr = line / line.sum(axis=1, keepdims=True)
+    m2 = z @ z
+    obs = (n - 1) * z * (wr @ z) / m2
+    exact = []
+    for i in range(n):
+        others = [j for j in range(n) if j != i]
+        k = int(line[i].sum())
+        sims = np.array([(n - 1) * z[i] * np.mean(z[list(c)]) / m2 for c in perms_of(others, k)])
+        above = (sims >= obs[i] - 1e-12).mean()
+        exact.append(min(above, 1 - above))  # folded tail probability
+    r = local_moran(x, line, permutations=20_000, seed=5)
+    np.testing.assert_allclose(r.local_i[0], obs, rtol=1e-12)
+    # Monte Carlo error of a tail share of 20,000 draws: sd <= 0.0036
+    np.testing.assert_allclose(r.p_value[0], exact, atol=0.015)
 
 
 def test_local_moran_hand_formula(us_income):
@@ -172,8 +202,14 @@ def test_local_moran_hand_formula(us_income):
         np.testing.assert_array_equal(lo.quadrant[t], quadrant)
         global_i = len(x) / wm.sum() * (z @ wm @ z) / (z @ z)
         assert abs(lo.moran_i[t] - global_i) < 1e-12
-    # folded pseudo p-values lie in [1/(perms+1), 1/2] (esda computes them in float32)
-    assert ((lo.p_value >= 1 / 200 - 1e-7) & (lo.p_value <= 0.5 + 1e-7)).all()
+        # esda on the same input (no permutations: only the statistics)
+        ref = Moran_Local(x, w, permutations=0)
+        np.testing.assert_allclose(lo.local_i[t], ref.Is, rtol=1e-10)
+        np.testing.assert_array_equal(lo.quadrant[t], ref.q)
+        assert abs(lo.moran_i[t] - Moran(x, w, permutations=0).I) < 1e-12
+    # folded pseudo p-values lie in [1/(perms+1), 1/2]
+    assert ((lo.p_value >= 1 / 200) & (lo.p_value <= 0.5)).all()
+    assert (lo.moran_p_value == 1 / 200).all()  # strong positive autocorrelation of US incomes
     again = local_moran(pci[-3:], named, regions=names, years=years[-3:], permutations=199, seed=4)
     np.testing.assert_array_equal(lo.p_value, again.p_value)
     clusters = lo.cluster
