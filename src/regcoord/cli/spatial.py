@@ -29,7 +29,7 @@ from regcoord.measure.spatial_dynamics import (
     rank_mobility,
     spatial_markov,
 )
-from regcoord.regions.contiguity import contiguity
+from regcoord.regions.contiguity import contiguity, level_of_codes
 
 METHODS = ("markov", "lisa", "rank", "moran")
 #: libpysal example panels: contiguity file shipped with libpysal, ids are row positions of the csv
@@ -37,17 +37,13 @@ _EXAMPLE_WEIGHTS = {"us_income": ("states48.gal", "usjoin.csv", "Name"), "mexico
 
 
 def _level_of(regions: tuple[str, ...]) -> str:
-    lengths = {len(r) for r in regions}
-    if not all(r.isdigit() for r in regions):
+    level = level_of_codes(regions)
+    if level is None:
         raise DataError(
             "the regions are not Chinese administrative codes",
             expected="--weights FILE for other regions, or codes of provinces, prefectures or counties",
         )
-    if lengths == {2}:
-        return "province"
-    if 4 in lengths:
-        return "prefecture"
-    return "county"
+    return level
 
 
 def _file_weights(path: Path) -> Any:

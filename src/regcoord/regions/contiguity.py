@@ -51,7 +51,7 @@ import pandas as pd
 
 from regcoord.errors import DataError, NotFound
 
-__all__ = ["Contiguity", "LEVELS", "build_contiguity", "contiguity"]
+__all__ = ["LEVELS", "Contiguity", "build_contiguity", "contiguity", "level_of_codes"]
 
 Level = Literal["province", "prefecture", "county"]
 Kind = Literal["queen", "rook"]
@@ -178,6 +178,22 @@ def contiguity(
     data = _level_data(level, None if cache_dir is None else str(cache_dir))
     full = _assemble(data, kind, None)
     return full if codes is None else full.subset(codes)
+
+
+def level_of_codes(codes: Sequence[str]) -> str | None:
+    """The level whose codes these are (two digits: province; any four: prefecture; six: county), or None.
+
+    ``None`` when a code is not made of digits or has another length (the regions are not
+    Chinese administrative units, or a mix this module does not know).
+    """
+    lengths = {len(str(c)) for c in codes}
+    if not codes or not all(str(c).isdigit() for c in codes) or not lengths <= {2, 4, 6}:
+        return None
+    if lengths == {2}:
+        return "province"
+    if 4 in lengths:
+        return "prefecture"
+    return "county" if lengths == {6} else None
 
 
 # ---------------------------------------------------------------------------------------
