@@ -47,7 +47,9 @@ def mexico() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _giddy_w(named: libpysal.weights.W, names: list[str]) -> libpysal.weights.W:
-    w = libpysal.weights.W({n: list(named.neighbors[n]) for n in names}, id_order=names, silence_warnings=True)
+    w = libpysal.weights.W(
+        {n: list(named.neighbors[n]) for n in names}, id_order=names, silence_warnings=True
+    )
     w.transform = "r"
     return w
 
@@ -119,7 +121,7 @@ def test_spatial_markov_hand_count():
 
 
 def test_spatial_markov_permutations_reproducible(us_income):
-    pci, names, years, named = us_income
+    pci, names, _years, named = us_income
     a = spatial_markov(pci[:20], named, k=4, m=4, regions=names, permutations=19, seed=7)
     b = spatial_markov(pci[:20], named, k=4, m=4, regions=names, permutations=19, seed=7)
     assert a.x2_p_value == b.x2_p_value
@@ -137,7 +139,9 @@ def test_lisa_markov_matches_giddy_documentation(us_income):
     )
     np.testing.assert_allclose(lm.steady_state, [0.28561505, 0.14190226, 0.40493672, 0.16754598], atol=5e-9)
     assert f"{lm.chi2:8.3f}" == "1058.208" and lm.chi2_dof == 9
-    np.testing.assert_allclose(lm.expected_transitions[0], [1123.2809778, 11.53773565, 0.34752216, 33.83376439])
+    np.testing.assert_allclose(
+        lm.expected_transitions[0], [1123.2809778, 11.53773565, 0.34752216, 33.83376439]
+    )
     assert lm.move_types[0, :3].tolist() == [11, 11, 11]
     assert lm.significant_moves is None  # no permutations, no significance
     # move type = 4 (q1 - 1) + q2, by hand from the quadrants
@@ -238,7 +242,7 @@ def test_rank_mobility_matches_giddy_documentation(mexico):
 
 
 def test_errors_name_region_and_expectation(us_income):
-    pci, names, years, named = us_income
+    pci, names, _years, named = us_income
     with pytest.raises(DataError, match="Atlantis"):
         spatial_markov(pci[:, :3], named, regions=[*names[:2], "Atlantis"])
     iso = np.zeros((3, 3))

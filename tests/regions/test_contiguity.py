@@ -78,7 +78,7 @@ def test_province_build_agrees_with_bundled_file_and_shapely():
     )
     for key in ("codes", "names", "queen", "rook", "nearest"):
         assert built[key] == bundled[key], key
-    codes, _, geoms = _level_geoms()
+    _codes, _, geoms = _level_geoms()
     tree = shapely.STRtree(geoms)
     a, b = tree.query(geoms, predicate="intersects")
     queen = {(int(i), int(j)) for i, j in zip(a, b, strict=True) if i < j}
@@ -110,4 +110,7 @@ def test_prefecture_build_is_cached(tmp_path):
     assert c.n == 370
     # 北京: 天津, 保定, 张家口, 承德, 廊坊
     assert set(c.neighbours_of("11")) == {"12", "1306", "1307", "1308", "1310"}
-    assert {a: b for a, b, _ in c.island_links} == {"4603": "469005", "71": "3501"}  # 三沙 -> 文昌, 台湾 -> 福州
+    assert {a: b for a, b, _ in c.island_links} == {
+        "4603": "469005",
+        "71": "3501",
+    }  # 三沙 -> 文昌, 台湾 -> 福州

@@ -23,7 +23,9 @@ def _square(x: float, y: float) -> dict:
 @pytest.fixture(scope="module")
 def china():
     panel = load_panel("china")
-    return panel, run_assessment(panel, value="gdp_per_capita", permutations=99, bootstrap_replications=0, seed=3)
+    return panel, run_assessment(
+        panel, value="gdp_per_capita", permutations=99, bootstrap_replications=0, seed=3
+    )
 
 
 def test_assessment_local_moran_is_the_measure_on_province_contiguity(china):

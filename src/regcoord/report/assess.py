@@ -412,7 +412,9 @@ def _local_moran(
     from regcoord.regions.contiguity import contiguity, level_of_codes
 
     if permutations <= 0:
-        notes.append(Note("local Moran clusters left out (no permutations)", "未做局部莫兰聚类（置换次数为 0）"))
+        notes.append(
+            Note("local Moran clusters left out (no permutations)", "未做局部莫兰聚类（置换次数为 0）")
+        )
         return None, None
     level = level_of_codes(vm.regions)
     if level is None:
@@ -1038,19 +1040,24 @@ def build_report(
 CLUSTER_COLORS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61", "ns": "#eeeeee"}
 
 
-def _local_moran_section(
-    rep: Report, a: Assessment, lang: str, boundaries: Mapping[str, Any] | None
-) -> None:
+def _local_moran_section(rep: Report, a: Assessment, lang: str, boundaries: Mapping[str, Any] | None) -> None:
     lo = a.local_moran
     assert lo is not None
     first, last = lo.years[0], lo.years[-1]
     cluster = lo.cluster
-    members = {k: [r for r, c in zip(lo.regions, cluster[-1], strict=True) if c == k] for k in ("HH", "LL", "LH", "HL")}
+    members = {
+        k: [r for r, c in zip(lo.regions, cluster[-1], strict=True) if c == k]
+        for k in ("HH", "LL", "LH", "HL")
+    }
     listed_en = "; ".join(
-        f"{QUADRANT_NAMES[k]['en']} {', '.join(_region_label(a, r, 'en') for r in v)}" for k, v in members.items() if v
+        f"{QUADRANT_NAMES[k]['en']} {', '.join(_region_label(a, r, 'en') for r in v)}"
+        for k, v in members.items()
+        if v
     )
     listed_zh = "；".join(
-        f"{QUADRANT_NAMES[k]['zh']}：{'、'.join(_region_label(a, r, 'zh') for r in v)}" for k, v in members.items() if v
+        f"{QUADRANT_NAMES[k]['zh']}：{'、'.join(_region_label(a, r, 'zh') for r in v)}"
+        for k, v in members.items()
+        if v
     )
     i0, i1 = float(lo.moran_i[0]), float(lo.moran_i[-1])
     p0, p1 = float(lo.moran_p_value[0]), float(lo.moran_p_value[-1])
@@ -1074,7 +1081,10 @@ def _local_moran_section(
             _t(lang, "year", "年份"): list(lo.years),
             "Moran's I": lo.moran_i,
             _t(lang, "pseudo p", "伪 p 值"): lo.moran_p_value,
-            **{_t(lang, QUADRANT_NAMES[k]["en"], QUADRANT_NAMES[k]["zh"]): counts[k].to_numpy() for k in counts.columns},
+            **{
+                _t(lang, QUADRANT_NAMES[k]["en"], QUADRANT_NAMES[k]["zh"]): counts[k].to_numpy()
+                for k in counts.columns
+            },
         }
     )
     rows = pd.DataFrame(
@@ -1097,7 +1107,11 @@ def _local_moran_section(
                 dict(zip(lo.regions, cluster[-1].tolist(), strict=True)),
                 colors=CLUSTER_COLORS,
                 labels=labels,
-                title=_t(lang, f"LISA clusters of {a.value_label[0]}, {last}", f"{last} 年{a.value_label[1]} LISA 聚类"),
+                title=_t(
+                    lang,
+                    f"LISA clusters of {a.value_label[0]}, {last}",
+                    f"{last} 年{a.value_label[1]} LISA 聚类",
+                ),
                 missing_label=_t(lang, "no data", "无数据"),
             )
         )
