@@ -706,18 +706,19 @@ def _local_moran_year(
     local = (n - 1) * z * lag / m2
     card = np.diff(wr.indptr)
     kmax = int(card.max())
-    wpad = np.zeros((n, kmax))
-    for k in range(kmax):
-        has = card > k
-        wpad[has, k] = wr.data[wr.indptr[:-1][has] + k]
     slots = np.argsort(rng.random((perms, n - 1)), axis=1)[:, :kmax]  # (perms, kmax)
     sims = np.empty((perms, n))
-    chunk = max(1, _CHUNK // max(1, perms * kmax))
-    for start in range(0, n, chunk):
-        i = np.arange(start, min(n, start + chunk))
-        j = slots[None, :, :] + (slots[None, :, :] >= i[:, None, None])  # (c, perms, kmax)
-        lag_sim = (z[j] * wpad[i][:, None, :]).sum(axis=2)  # (c, perms)
-        sims[:, i] = ((n - 1) * z[i][:, None] * lag_sim / m2).T
+    # regions with the same number of neighbours k are done together, on the first k slots
+    for k in np.unique(card):
+        members = np.flatnonzero(card == k)
+        wk = wr.data[wr.indptr[members][:, None] + np.arange(k)[None, :]]  # (m, k) their weights
+        sk = slots[None, :, :k]
+        chunk = max(1, _CHUNK // max(1, perms * int(k)))
+        for start in range(0, members.size, chunk):
+            i = members[start : start + chunk]
+            j = sk + (sk >= i[:, None, None])  # (c, perms, k): slot s is region s, or s + 1 from i on
+            lag_sim = np.einsum("cpk,ck->cp", z[j], wk[start : start + chunk])
+            sims[:, i] = ((n - 1) * z[i][:, None] * lag_sim / m2).T
     p_sim = _folded(sims, local[None, :], perms)
     sd = sims.std(axis=0)
     z_sim = np.zeros(n)
