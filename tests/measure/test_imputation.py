@@ -78,5 +78,7 @@ def test_time_series_linear_and_latest_by_hand():
     assert latest[("11", 2021)] == 1.0 and latest[("12", 2019)] == 2.0 and latest[("12", 2021)] == 2.0
     with pytest.raises(DataError, match="region '13' has no observed year"):
         impute_time_series(
-            pd.DataFrame({"region": ["13", "13"], "year": [1, 2], "indicator": ["g", "g"], "value": [np.nan] * 2})
+            pd.DataFrame(
+                {"region": ["13", "13"], "year": [1, 2], "indicator": ["g", "g"], "value": [np.nan] * 2}
+            )
         )

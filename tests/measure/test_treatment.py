@@ -54,7 +54,9 @@ def test_default_treatment_matches_coinr_vignette(asem):
             np.testing.assert_array_equal(r.values[code], asem[code])
         else:
             assert row.action == "winsorised" and row.winsorised == nwin
-            assert row.skew_after == pytest.approx(s1, abs=5e-6) and row.kurt_after == pytest.approx(k1, abs=5e-6)
+            assert row.skew_after == pytest.approx(s1, abs=5e-6) and row.kurt_after == pytest.approx(
+                k1, abs=5e-6
+            )
     # the table of points names the winsorised unit and its values before and after
     pts = r.points[r.points.indicator == "Flights"]
     assert len(pts) == 1 and pts.iloc[0].treatment == "winhi"
@@ -114,7 +116,7 @@ def test_winsorisation_keeps_order_and_range(xs):
 
 
 def test_steps_that_cannot_apply_raise():
-    with pytest.raises(DataError, match="column 'c'.*constant"):
+    with pytest.raises(DataError, match=r"column 'c'.*constant"):
         treat_outliers(pd.DataFrame({"c": [1.0] * 6}))
     with pytest.raises(DataError, match="3 value"):
         treat_outliers(pd.DataFrame({"a": [1.0, 2.0, np.nan, 5.0]}))

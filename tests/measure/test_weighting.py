@@ -60,7 +60,7 @@ def test_bod_errors():
         benefit_of_doubt([[1.0, -1.0], [1.0, 1.0]])
     with pytest.raises(DataError, match="missing or infinite"):
         benefit_of_doubt([[1.0, np.nan], [1.0, 1.0]])
-    with pytest.raises(DataError, match="min_share 0.9"):
+    with pytest.raises(DataError, match=r"min_share 0\.9"):
         benefit_of_doubt([[1.0, 2.0], [1.0, 1.0]], min_share=0.9)
     with pytest.raises(DataError, match="0 for every unit"):
         benefit_of_doubt([[1.0, 0.0], [1.0, 0.0]])

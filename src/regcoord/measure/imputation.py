@@ -63,13 +63,17 @@ class ImputationResult:
 
 def _numeric(values: pd.DataFrame) -> pd.DataFrame:
     if not isinstance(values, pd.DataFrame):
-        raise DataError(f"values of type {type(values).__name__}", expected="a pandas DataFrame (units x indicators)")
+        raise DataError(
+            f"values of type {type(values).__name__}", expected="a pandas DataFrame (units x indicators)"
+        )
     out = values.copy()
     for c in out.columns:
         try:
             out[c] = pd.to_numeric(out[c], errors="raise").astype(float)
         except (TypeError, ValueError):
-            raise DataError("a value is not a number", column=str(c), expected="numbers or empty cells") from None
+            raise DataError(
+                "a value is not a number", column=str(c), expected="numbers or empty cells"
+            ) from None
         if np.isinf(out[c].to_numpy()).any():
             raise DataError("an infinite value", column=str(c), expected="finite numbers")
     return out
@@ -110,7 +114,9 @@ def impute(
     if method == "em":
         return impute_em(frame, tol=tol, max_iter=max_iter)
     if method not in METHODS:
-        raise DataError(f"imputation method {method!r}", expected=", ".join(METHODS) + " (or impute_time_series)")
+        raise DataError(
+            f"imputation method {method!r}", expected=", ".join(METHODS) + " (or impute_time_series)"
+        )
     if groups is None:
         g = pd.Series("all", index=frame.index)
     elif isinstance(groups, pd.Series):
@@ -119,7 +125,9 @@ def impute(
             raise DataError(f"unit {g.index[g.isna()][0]!r} has no group", expected="a group for every unit")
     else:
         if len(groups) != len(frame):
-            raise DataError(f"{len(groups)} group labels for {len(frame)} units", expected="one group per unit")
+            raise DataError(
+                f"{len(groups)} group labels for {len(frame)} units", expected="one group per unit"
+            )
         g = pd.Series(list(groups), index=frame.index)
     stat = "mean" if method == "group_mean" else "median"
     fill = frame.groupby(g.to_numpy()).transform(stat)
@@ -143,17 +151,23 @@ def impute_em(frame: pd.DataFrame, *, tol: float = 1e-10, max_iter: int = 10_000
     miss = np.isnan(x)
     if (miss.all(axis=0)).any():
         j = int(np.flatnonzero(miss.all(axis=0))[0])
-        raise DataError("the indicator is never observed", column=str(frame.columns[j]), expected="some values")
+        raise DataError(
+            "the indicator is never observed", column=str(frame.columns[j]), expected="some values"
+        )
     if miss.all(axis=1).any():
         i = int(np.flatnonzero(miss.all(axis=1))[0])
-        raise DataError(f"unit {frame.index[i]!r} has no observed indicator", expected="at least one value per unit")
+        raise DataError(
+            f"unit {frame.index[i]!r} has no observed indicator", expected="at least one value per unit"
+        )
     if n <= p:
         raise DataError(f"{n} units for {p} indicators", expected="more units than indicators for EM")
     mu = np.nanmean(x, axis=0)
     sigma = np.diag(np.nanvar(x, axis=0))
     if (np.diag(sigma) <= 0).any():
         j = int(np.flatnonzero(np.diag(sigma) <= 0)[0])
-        raise DataError("the observed values are constant", column=str(frame.columns[j]), expected="values that vary")
+        raise DataError(
+            "the observed values are constant", column=str(frame.columns[j]), expected="values that vary"
+        )
     patterns: dict[bytes, list[int]] = {}
     for i in range(n):
         if miss[i].any():
@@ -205,7 +219,9 @@ def impute_time_series(long: pd.DataFrame, *, how: str = "linear") -> Imputation
         if ok.all():
             continue
         if not ok.any():
-            raise DataError(f"region {reg!r} has no observed year", column=str(ind), expected="at least one value")
+            raise DataError(
+                f"region {reg!r} has no observed year", column=str(ind), expected="at least one value"
+            )
         yrs = part["year"].to_numpy(dtype=float)
         if how == "linear":
             filled = np.interp(yrs, yrs[ok], v[ok])  # constant beyond the first / last observation

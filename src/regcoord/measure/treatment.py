@@ -170,7 +170,9 @@ def treat_outliers(
     else:
         unknown = [k for k in method if k not in frame.columns]
         if unknown:
-            raise DataError(f"treatment given for unknown indicator {unknown[0]!r}", expected=", ".join(frame.columns))
+            raise DataError(
+                f"treatment given for unknown indicator {unknown[0]!r}", expected=", ".join(frame.columns)
+            )
         methods = {c: method.get(c, "winsorise") for c in frame.columns}
     for c, m in methods.items():
         if m not in METHODS:
@@ -181,7 +183,9 @@ def treat_outliers(
         raise DataError(f"winmax is {winmax!r}", expected="a whole number >= 1")
     s_max, k_max = float(skew_bound), float(kurt_bound)
     if not (s_max > 0 and np.isfinite(k_max)):
-        raise DataError("skewness and kurtosis bounds", expected="a positive skewness bound and a finite kurtosis bound")
+        raise DataError(
+            "skewness and kurtosis bounds", expected="a positive skewness bound and a finite kurtosis bound"
+        )
     out = frame.copy()
     rows: list[dict[str, Any]] = []
     points: list[dict[str, Any]] = []
@@ -217,7 +221,13 @@ def treat_outliers(
             x, action = _log_ct(a), "log"
         if action == "log":
             points.extend(
-                {"unit": frame.index[i], "indicator": c, "treatment": "log", "before": float(a[i]), "after": float(x[i])}
+                {
+                    "unit": frame.index[i],
+                    "indicator": c,
+                    "treatment": "log",
+                    "before": float(a[i]),
+                    "after": float(x[i]),
+                }
                 for i in np.flatnonzero(~np.isnan(a))
             )
         ok1, s1, k1 = _passes(x, s_max, k_max)
@@ -257,12 +267,16 @@ def _frame(values: pd.DataFrame | ArrayLike, names: Sequence[str] | None) -> pd.
         a = np.asarray(values, dtype=float)
         if a.ndim != 2:
             raise DataError(f"values have shape {a.shape}", expected="(units, indicators)")
-        frame = pd.DataFrame(a, columns=list(names) if names is not None else [f"x{j}" for j in range(a.shape[1])])
+        frame = pd.DataFrame(
+            a, columns=list(names) if names is not None else [f"x{j}" for j in range(a.shape[1])]
+        )
     for c in frame.columns:
         try:
             frame[c] = pd.to_numeric(frame[c], errors="raise").astype(float)
         except (TypeError, ValueError):
-            raise DataError("the indicator has a value that is not a number", column=str(c), expected="numbers") from None
+            raise DataError(
+                "the indicator has a value that is not a number", column=str(c), expected="numbers"
+            ) from None
         if np.isinf(frame[c].to_numpy()).any():
             raise DataError("the indicator has an infinite value", column=str(c), expected="finite numbers")
     return frame

@@ -54,7 +54,9 @@ class BenefitOfDoubtResult:
         return rankdata(-np.round(self.scores, 12), method="min").astype(int)
 
     def to_frame(self) -> pd.DataFrame:
-        out = pd.DataFrame(self.weights, index=pd.Index(self.units, name="unit"), columns=list(self.indicators))
+        out = pd.DataFrame(
+            self.weights, index=pd.Index(self.units, name="unit"), columns=list(self.indicators)
+        )
         out.insert(0, "rank", self.ranks)
         out.insert(0, "score", self.scores)
         return out
@@ -65,11 +67,16 @@ class BenefitOfDoubtResult:
             "min_share": self.min_share,
             "scores": dict(zip(self.units, self.scores.tolist(), strict=True)),
             "ranks": dict(zip(self.units, self.ranks.tolist(), strict=True)),
-            "weights": {u: dict(zip(self.indicators, w.tolist(), strict=True)) for u, w in zip(self.units, self.weights, strict=True)},
+            "weights": {
+                u: dict(zip(self.indicators, w.tolist(), strict=True))
+                for u, w in zip(self.units, self.weights, strict=True)
+            },
         }
 
 
-def _table(z: pd.DataFrame | ArrayLike, names: Sequence[str] | None) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
+def _table(
+    z: pd.DataFrame | ArrayLike, names: Sequence[str] | None
+) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
     if isinstance(z, pd.DataFrame):
         a = z.to_numpy(dtype=float)
         units = tuple(str(u) for u in z.index)
@@ -82,7 +89,11 @@ def _table(z: pd.DataFrame | ArrayLike, names: Sequence[str] | None) -> tuple[np
         inds = tuple(names) if names is not None else tuple(f"x{j}" for j in range(a.shape[1]))
     if not np.isfinite(a).all():
         i, j = (int(v[0]) for v in np.nonzero(~np.isfinite(a)))
-        raise DataError(f"unit {units[i]!r} has a missing or infinite value", column=inds[j], expected="complete data (impute first)")
+        raise DataError(
+            f"unit {units[i]!r} has a missing or infinite value",
+            column=inds[j],
+            expected="complete data (impute first)",
+        )
     return a, units, inds
 
 
@@ -103,10 +114,16 @@ def benefit_of_doubt(
     n, p = a.shape
     if (a < 0).any():
         i, j = (int(v[0]) for v in np.nonzero(a < 0))
-        raise DataError(f"unit {units[i]!r} has a negative value", column=inds[j], expected="values >= 0 (normalize first)")
+        raise DataError(
+            f"unit {units[i]!r} has a negative value",
+            column=inds[j],
+            expected="values >= 0 (normalize first)",
+        )
     zero = np.flatnonzero(a.max(axis=0) == 0)
     if zero.size:
-        raise DataError("the indicator is 0 for every unit", column=inds[int(zero[0])], expected="some positive value")
+        raise DataError(
+            "the indicator is 0 for every unit", column=inds[int(zero[0])], expected="some positive value"
+        )
     share = float(min_share)
     if not 0.0 <= share <= 1.0 / p:
         raise DataError(f"min_share {min_share}", expected=f"a share between 0 and 1/{p}")
@@ -122,7 +139,9 @@ def benefit_of_doubt(
             b_ub = np.concatenate([b_ub, np.zeros(p)])
         res = linprog(-a[i], A_ub=a_ub, b_ub=b_ub, bounds=[(0, None)] * p, method="highs")
         if res.status != 0:
-            raise DataError(f"benefit of the doubt for unit {units[i]!r}: {res.message}", expected="a feasible programme")
+            raise DataError(
+                f"benefit of the doubt for unit {units[i]!r}: {res.message}", expected="a feasible programme"
+            )
         scores[i] = -res.fun
         weights[i] = res.x
     return BenefitOfDoubtResult(units, inds, scores, weights, share)
@@ -139,7 +158,12 @@ class BudgetWeights:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            {"weight": self.weights, "sd": self.sd, "min": self.shares.min(axis=0), "max": self.shares.max(axis=0)},
+            {
+                "weight": self.weights,
+                "sd": self.sd,
+                "min": self.shares.min(axis=0),
+                "max": self.shares.max(axis=0),
+            },
             index=pd.Index(self.indicators, name="indicator"),
         )
 
@@ -152,7 +176,9 @@ class BudgetWeights:
         }
 
 
-def budget_allocation_weights(budgets: pd.DataFrame | ArrayLike, *, names: Sequence[str] | None = None) -> BudgetWeights:
+def budget_allocation_weights(
+    budgets: pd.DataFrame | ArrayLike, *, names: Sequence[str] | None = None
+) -> BudgetWeights:
     """Weights from experts' budget allocations (rows: experts, columns: indicators, points >= 0).
 
     .. math:: w_j = \\frac{1}{E} \\sum_e \\frac{b_{ej}}{\\sum_k b_{ek}}
@@ -167,7 +193,9 @@ def budget_allocation_weights(budgets: pd.DataFrame | ArrayLike, *, names: Seque
     a, experts, inds = _table(budgets, names)
     if (a < 0).any():
         i, j = (int(v[0]) for v in np.nonzero(a < 0))
-        raise DataError(f"expert {experts[i]!r} allocated negative points", column=inds[j], expected="points >= 0")
+        raise DataError(
+            f"expert {experts[i]!r} allocated negative points", column=inds[j], expected="points >= 0"
+        )
     totals = a.sum(axis=1)
     if (totals <= 0).any():
         i = int(np.flatnonzero(totals <= 0)[0])
