@@ -68,5 +68,8 @@ def test_asem_index_reproduces_coinr_printed_results():
         assert ranks[code] == PRINTED.loc[code, "Rank"]
         for col in PRINTED.columns[1:]:
             # printed with two decimals: half a unit of the last digit
-            assert scores.loc[code, col] == pytest.approx(PRINTED.loc[code, col], abs=0.005 + 1e-12), (code, col)
+            assert scores.loc[code, col] == pytest.approx(PRINTED.loc[code, col], abs=0.005 + 1e-12), (
+                code,
+                col,
+            )
     assert np.isfinite(scores.to_numpy()).all()

@@ -85,6 +85,23 @@ def default_factors(spec: CompositeSpec, *, drop_indicator: bool = True) -> tupl
     return tuple(out)
 
 
+def _check_spec_supported(spec: CompositeSpec) -> None:
+    """The Monte Carlo replays normalization, weighting and aggregation only: refuse what it would skip."""
+    if spec.treatment != "none":
+        raise DataError(
+            f"the uncertainty analysis does not replay the outlier treatment ({spec.treatment!r})",
+            column="treatment",
+            expected="treatment 'none' (treat the data first with regcoord.measure.treatment)",
+        )
+    over = [i.name for i in spec.indicators if i.normalization is not None]
+    if over:
+        raise DataError(
+            f"the uncertainty analysis varies one normalization for all indicators; overrides for {', '.join(over)}",
+            column="normalization",
+            expected="no per-indicator normalization in an uncertainty analysis",
+        )
+
+
 def _check_factors(
     spec: CompositeSpec, factors: Sequence[Factor] | Mapping[str, Sequence[str]] | None
 ) -> tuple[Factor, ...]:
@@ -306,6 +323,7 @@ def uncertainty_analysis(
     gives the same draws.
     """
     n_draws = check_count(n_draws, "n_draws", minimum=1)
+    _check_spec_supported(spec)
     fs = _check_factors(spec, factors)
     eng = _Engine(data, spec, fs, year, regions)
     configs = draw_configurations(eng.sizes, n_draws, seed)
@@ -415,6 +433,7 @@ def sensitivity_analysis(
 
     if n_base < 2 or n_base & (n_base - 1):
         raise DataError(f"n_base = {n_base}", expected="a power of 2 (Sobol' sequence), at least 2")
+    _check_spec_supported(spec)
     fs = _check_factors(spec, factors)
     varying = tuple(f for f in fs if len(f.choices) > 1)
     if not varying:
