@@ -52,7 +52,7 @@ def _build() -> pd.DataFrame:
     d = x * ind.Direction  # Normalise: directions, then min-max onto [0, 100]
     scores = 100 * (d - d.min()) / (d.max() - d.min())
     for level in (2, 3, 4):  # Aggregate: weighted arithmetic means of the children
-        for code, row in meta[meta.Level == level].set_index("iCode").iterrows():
+        for code in meta.loc[meta.Level == level, "iCode"]:
             kids = meta[(meta.Parent == code) & (meta.Level == level - 1)].set_index("iCode")
             w = kids.Weight / kids.Weight.sum()
             scores[code] = scores[list(kids.index)] @ w
