@@ -154,3 +154,38 @@ def test_panel_year_and_bad_input(china_panel):
         uncertainty_analysis(china_panel, spec, n_draws=10, seed=2, factors={"colour": ["red"]})
     with pytest.raises(DataError, match="power of 2"):
         sensitivity_analysis(china_panel, spec, n_base=100, seed=2)
+
+
+def test_second_order_sobol_equals_salib_analyze_for_single_regions():
+    from SALib.analyze import sobol as salib_sobol
+    from SALib.sample import sobol as sobol_sample
+
+    x, spec = make(n=25)
+    factors = {
+        "normalization": ["minmax", "zscore", "rank"],
+        "weighting": ["equal", "entropy", "critic"],
+        "aggregation": ["arithmetic", "topsis"],
+    }
+    r = sensitivity_analysis(x, spec, n_base=64, seed=5, factors=factors, num_resamples=20, second_order=True)
+    assert r.S2 is not None and r.n_runs == 64 * (2 * 3 + 2)
+    problem = {"num_vars": 3, "names": list(factors), "bounds": [[0.0, 1.0]] * 3}
+    X = sobol_sample.sample(problem, 64, calc_second_order=True, seed=5)
+    eng = _Engine(x, spec, tuple(Factor(k, tuple(v)) for k, v in factors.items()), None, None)
+    cfg = np.zeros((len(X), 4), dtype=np.intp)
+    for j, (_name, ch) in enumerate(factors.items()):
+        cfg[:, j] = np.minimum((X[:, j] * len(ch)).astype(int), len(ch) - 1)
+    ranks, inv = eng.ranks(cfg)
+    Y = ranks[:, inv].T.astype(float)
+    checked = 0
+    for i in range(25):
+        if Y[:, i].std() == 0:
+            continue
+        ref = salib_sobol.analyze(problem, Y[:, i], calc_second_order=True, num_resamples=20, seed=5)
+        np.testing.assert_allclose(r.S1[i], ref["S1"], rtol=1e-10, atol=1e-12)
+        upper = np.triu(np.ones((3, 3), dtype=bool), k=1)
+        np.testing.assert_allclose(r.S2[i][upper], ref["S2"][upper], rtol=1e-10, atol=1e-12)
+        assert np.isnan(r.S2[i][~upper]).all()
+        checked += 1
+        if checked == 4:
+            break
+    assert checked == 4

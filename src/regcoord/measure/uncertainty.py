@@ -368,6 +368,9 @@ class SobolResult:
     n_runs: int
     seed: int
     log: tuple[str, ...]
+    #: second-order indices (n_regions, n_factors, n_factors), upper triangle; None unless asked for
+    S2: np.ndarray | None = None
+    S2_conf: np.ndarray | None = None
 
     def summary(self) -> pd.DataFrame:
         """Mean S1 and ST over the regions whose rank varies at all."""
@@ -401,6 +404,9 @@ class SobolResult:
             "ST": self.ST.tolist(),
             "S1_conf": self.S1_conf.tolist(),
             "ST_conf": self.ST_conf.tolist(),
+            "S2": None
+            if self.S2 is None
+            else np.where(np.isnan(self.S2), None, self.S2.astype(object)).tolist(),
             "n_base": self.n_base,
             "n_runs": self.n_runs,
             "seed": self.seed,
@@ -421,13 +427,19 @@ def sensitivity_analysis(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     progress: Progress | None = None,
+    second_order: bool = False,
 ) -> SobolResult:
     """Sobol S1 and ST of every factor on every region's rank (see the module docstring).
 
-    Runs ``n_base * (D + 2)`` configurations (D factors; ``n_base`` a power of 2).
+    Runs ``n_base * (D + 2)`` configurations (D factors; ``n_base`` a power of 2), or
+    ``n_base * (2D + 2)`` with ``second_order``, which adds the second-order indices
+    :math:`S_{jk} = V_{jk} / V - S_j - S_k` with
+    :math:`V_{jk} = \\overline{f(B_A^{(j)}) f(A_B^{(k)}) - f(A) f(B)}` (Saltelli 2002, the
+    estimator of SALib's ``sobol.analyze``) in ``S2`` (upper triangle, NaN elsewhere).
     Confidence half-widths: bootstrap over the base rows, ``z * sd`` as in SALib.
     """
     from SALib.analyze.sobol import first_order, total_order
+    from SALib.analyze.sobol import second_order as second_order_index
     from SALib.sample import sobol as sobol_sample
     from scipy.stats import norm
 
@@ -441,7 +453,7 @@ def sensitivity_analysis(
     eng = _Engine(data, spec, fs, year, regions)
     D = len(varying)
     problem = {"num_vars": D, "names": [f.name for f in varying], "bounds": [[0.0, 1.0]] * D}
-    X = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
+    X = sobol_sample.sample(problem, n_base, calc_second_order=second_order, seed=seed)
     configs = np.zeros((len(X), len(FACTOR_NAMES)), dtype=np.intp)
     for j, f in enumerate(varying):
         col = FACTOR_NAMES.index(f.name)
@@ -451,8 +463,9 @@ def sensitivity_analysis(
     mu, sd = Y.mean(axis=0), Y.std(axis=0)
     const = sd <= 0
     Y = (Y - mu) / np.where(const, 1.0, sd)  # SALib standardizes the output the same way
-    Yr = Y.reshape(n_base, D + 2, -1)
-    A, B = Yr[:, 0], Yr[:, D + 1]
+    step = 2 * D + 2 if second_order else D + 2  # SALib's layout: A, AB_1..AB_D, [BA_1..BA_D], B
+    Yr = Y.reshape(n_base, step, -1)
+    A, B = Yr[:, 0], Yr[:, step - 1]
     n = Y.shape[1]
     S1 = np.zeros((n, D))
     ST = np.zeros((n, D))
@@ -472,6 +485,20 @@ def sensitivity_analysis(
                 rb = r[:, b]
                 S1b[b, :, j] = first_order(A[rb], AB[rb], B[rb])
                 STb[b, :, j] = total_order(A[rb], AB[rb], B[rb])
+        S2 = S2_conf = None
+        if second_order:
+            S2 = np.full((n, D, D), np.nan)
+            S2_conf = np.full((n, D, D), np.nan)
+            for j in range(D):
+                for k in range(j + 1, D):
+                    ABj, ABk, BAj = Yr[:, 1 + j], Yr[:, 1 + k], Yr[:, 1 + D + j]
+                    S2[:, j, k] = second_order_index(A, ABj, ABk, BAj, B)
+                    boot = np.array(
+                        [second_order_index(A[r[:, b]], ABj[r[:, b]], ABk[r[:, b]], BAj[r[:, b]], B[r[:, b]])
+                         for b in range(num_resamples)]
+                    )  # fmt: skip
+                    S2_conf[:, j, k] = norm.ppf(0.5 + conf_level / 2) * boot.std(axis=0, ddof=1)
+                    S2[const, j, k] = 0.0
     z = norm.ppf(0.5 + conf_level / 2)
     S1[const], ST[const] = 0.0, 0.0
     log = [
@@ -492,4 +519,6 @@ def sensitivity_analysis(
         n_runs=len(X),
         seed=seed,
         log=tuple(log),
+        S2=S2,
+        S2_conf=S2_conf,
     )
