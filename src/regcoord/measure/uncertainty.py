@@ -406,7 +406,7 @@ class SobolResult:
             "ST_conf": self.ST_conf.tolist(),
             "S2": None
             if self.S2 is None
-            else np.where(np.isnan(self.S2), None, self.S2.astype(object)).tolist(),
+            else [[[None if np.isnan(v) else float(v) for v in row] for row in m] for m in self.S2],
             "n_base": self.n_base,
             "n_runs": self.n_runs,
             "seed": self.seed,
