@@ -189,3 +189,37 @@ def test_second_order_sobol_equals_salib_analyze_for_single_regions():
         if checked == 4:
             break
     assert checked == 4
+
+
+def test_noisy_weights_one_draw_is_the_index_with_the_drawn_weights():
+    from dataclasses import replace
+
+    from regcoord.measure.uncertainty import noisy_weights_analysis
+
+    x, spec = make(n=25)
+    r = noisy_weights_analysis(x, spec, noise=0.4, n_draws=1, seed=8)
+    k = len(spec.indicators)
+    w0 = composite_index(x, spec).weights[0]
+    w = w0 * (1 + np.random.default_rng(8).uniform(-0.4, 0.4, size=(1, k)))[0]
+    user = replace(
+        spec,
+        weighting="user",
+        indicators=tuple(replace(i, weight=float(v)) for i, v in zip(spec.indicators, w, strict=True)),
+    )
+    np.testing.assert_array_equal(r.median_rank, composite_index(x, user).ranks[0])
+
+
+def test_noisy_weights_properties_and_refusals():
+    from regcoord.measure.uncertainty import noisy_weights_analysis
+
+    x, spec = make(n=25)
+    tiny = noisy_weights_analysis(x, spec, noise=1e-12, n_draws=50, seed=1)
+    np.testing.assert_array_equal(tiny.p05_rank, tiny.nominal_rank)
+    np.testing.assert_array_equal(tiny.p95_rank, tiny.nominal_rank)
+    wide = noisy_weights_analysis(x, spec, noise=0.9, n_draws=400, seed=1)
+    assert (wide.p05_rank <= wide.median_rank).all() and (wide.median_rank <= wide.p95_rank).all()
+    assert (wide.p95_rank - wide.p05_rank).max() > 0
+    with pytest.raises(DataError, match="TOPSIS"):
+        noisy_weights_analysis(x, spec.with_choices(aggregation="topsis"), seed=1)
+    with pytest.raises(DataError, match="noise 1.5"):
+        noisy_weights_analysis(x, spec, noise=1.5, seed=1)

@@ -522,3 +522,69 @@ def sensitivity_analysis(
         S2=S2,
         S2_conf=S2_conf,
     )
+
+
+def noisy_weights_analysis(
+    data: Panel | ArrayLike,
+    spec: CompositeSpec,
+    *,
+    noise: float = 0.25,
+    n_draws: int = 1000,
+    seed: int,
+    year: int | None = None,
+    regions: Sequence[str] | None = None,
+) -> UncertaintyResult:
+    """Rank intervals when the weights are uncertain: each weight varies by up to ``noise`` of itself.
+
+    .. math:: w^{(d)}_j = w_j (1 + u_{dj}), \\\\quad u_{dj} \\\\sim U(-\\\\text{noise}, \\\\text{noise}),
+
+    rescaled to sum 1 (the "noisy weights" of COINr's ``get_noisy_weights`` and the JRC
+    audits).  Normalization, the nominal weights and the aggregation are the spec's; each
+    draw is one matrix product of the normalized values with the drawn weights.  TOPSIS
+    (whose ideal points depend on the weights) is refused rather than approximated.
+    """
+    _check_spec_supported(spec)
+    if spec.aggregation == "topsis":
+        raise DataError(
+            "noisy weights with TOPSIS aggregation", column="aggregation", expected="arithmetic or geometric"
+        )
+    f = float(noise)
+    if not 0.0 < f < 1.0:
+        raise DataError(f"noise {noise}", expected="a share between 0 and 1 (e.g. 0.25 for +-25 %)")
+    if isinstance(n_draws, bool) or int(n_draws) != n_draws or n_draws < 1:
+        raise DataError(f"n_draws is {n_draws!r}", expected="a whole number >= 1")
+    nominal = composite_index(data, spec, regions=regions)
+    if year is None:
+        t = len(nominal.years) - 1 if nominal.years is not None else 0
+    elif nominal.years is None or year not in nominal.years:
+        raise DataError(f"year {year} not in the data", column="year", expected=f"one of {nominal.years}")
+    else:
+        t = nominal.years.index(year)
+    z = nominal.normalized[t]  # (n, k)
+    if spec.aggregation == "geometric":
+        z = np.log(z)
+    w0 = nominal.weights[t]
+    rng = np.random.default_rng(seed)
+    n = z.shape[0]
+    ranks = np.empty((n, int(n_draws)), dtype=np.int64)
+    chunk = max(1, 4_000_000 // max(1, n))
+    for start in range(0, int(n_draws), chunk):
+        m = min(chunk, int(n_draws) - start)
+        w = w0[None, :] * (1.0 + rng.uniform(-f, f, size=(m, w0.size)))
+        w /= w.sum(axis=1, keepdims=True)
+        ranks[:, start : start + m] = rank_desc(z @ w.T, axis=0)
+    p05, med, p95 = np.percentile(ranks, [5, 50, 95], axis=1, method="inverted_cdf")
+    return UncertaintyResult(
+        regions=nominal.regions,
+        year=nominal.years[t] if nominal.years is not None else None,
+        nominal_rank=nominal.ranks[t],
+        median_rank=med.astype(np.int64),
+        p05_rank=p05.astype(np.int64),
+        p95_rank=p95.astype(np.int64),
+        mean_rank=ranks.mean(axis=1),
+        factors=(Factor("noisy_weights", (f"+-{f:g}",)),),
+        n_draws=int(n_draws),
+        n_configurations=int(n_draws),
+        seed=seed,
+        log=(f"noisy weights: {n_draws} draws, each weight x (1 + U(-{f:g}, {f:g})), rescaled; seed {seed}",),
+    )
