@@ -221,5 +221,5 @@ def test_noisy_weights_properties_and_refusals():
     assert (wide.p95_rank - wide.p05_rank).max() > 0
     with pytest.raises(DataError, match="TOPSIS"):
         noisy_weights_analysis(x, spec.with_choices(aggregation="topsis"), seed=1)
-    with pytest.raises(DataError, match="noise 1.5"):
+    with pytest.raises(DataError, match=r"noise 1\.5"):
         noisy_weights_analysis(x, spec, noise=1.5, seed=1)
