@@ -77,3 +77,33 @@ def test_budget_allocation_by_hand():
     np.testing.assert_allclose(w2.weights, w.weights)
     with pytest.raises(DataError, match="allocated no points"):
         budget_allocation_weights([[0, 0], [1, 1]])
+
+
+def test_correlation_optimised_weights_for_uncorrelated_indicators_by_hand():
+    from regcoord.measure.weighting import correlation_optimised_weights
+
+    # two indicators with zero sample correlation and spreads a = 1, b = 3: corr(z_j, y) =
+    # w_j sd_j / sd_y, equal correlations need w_j proportional to 1 / sd_j -> w = (3/4, 1/4)
+    s1 = np.array([1.0, -1.0, 1.0, -1.0])
+    s2 = np.array([1.0, 1.0, -1.0, -1.0])
+    z = np.column_stack([5 + 1 * s1, 5 + 3 * s2])
+    r = correlation_optimised_weights(z)
+    np.testing.assert_allclose(r.weights, [0.75, 0.25], atol=1e-5)
+    np.testing.assert_allclose(r.correlations[0], r.correlations[1], atol=1e-5)
+    # a target of importances 2:1 -> w_j sd_j proportional to (2, 1): w = (6/7, 1/7)
+    r2 = correlation_optimised_weights(z, target=[2, 1])
+    np.testing.assert_allclose(r2.weights, [6 / 7, 1 / 7], atol=1e-5)
+
+
+def test_correlation_optimised_beats_equal_weights_on_its_objective():
+    from regcoord.measure.weighting import _index_correlations, correlation_optimised_weights
+
+    rng = np.random.default_rng(4)
+    base = rng.normal(size=(80, 1))
+    z = np.column_stack([base[:, 0] + rng.normal(scale=s, size=80) for s in (0.3, 1.0, 2.0, 0.5)])
+    r = correlation_optimised_weights(z)
+    c = _index_correlations(z, np.full(4, 0.25))
+    assert r.objective <= ((c / c.sum() - 0.25) ** 2).sum() + 1e-12
+    assert r.weights.min() >= 0 and r.weights.sum() == pytest.approx(1.0)
+    with pytest.raises(DataError, match="constant"):
+        correlation_optimised_weights(np.column_stack([np.ones(5), np.arange(5.0)]))

@@ -1,4 +1,4 @@
-"""More weightings for composite indices (JRC/OECD Handbook 2008, step 6): benefit of the doubt, budget allocation.
+"""More weightings for composite indices (JRC/OECD Handbook 2008, step 6): benefit of the doubt, budget allocation, correlation-optimised.
 
 Notation: ``z`` is the normalized table ``(n_units, n_indicators)``, larger is better,
 all values >= 0 (benefit of the doubt needs non-negative values; min-max in [0, 1] is the
@@ -34,7 +34,14 @@ from scipy.optimize import linprog
 
 from regcoord.errors import DataError
 
-__all__ = ["BenefitOfDoubtResult", "BudgetWeights", "benefit_of_doubt", "budget_allocation_weights"]
+__all__ = [
+    "BenefitOfDoubtResult",
+    "BudgetWeights",
+    "OptimisedWeights",
+    "benefit_of_doubt",
+    "budget_allocation_weights",
+    "correlation_optimised_weights",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,3 +210,89 @@ def budget_allocation_weights(
     shares = a / totals[:, None]
     sd = shares.std(axis=0, ddof=1) if shares.shape[0] > 1 else np.zeros(shares.shape[1])
     return BudgetWeights(inds, shares.mean(axis=0), shares, sd)
+
+
+@dataclass(frozen=True, eq=False)
+class OptimisedWeights:
+    """Weights whose indicator-index correlations best match the target importances."""
+
+    indicators: tuple[str, ...]
+    weights: np.ndarray
+    correlations: np.ndarray  # Pearson correlation of each indicator with the index
+    target: np.ndarray
+    objective: float
+    iterations: int
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"weight": self.weights, "correlation": self.correlations, "target": self.target},
+            index=pd.Index(self.indicators, name="indicator"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": "correlation_optimised",
+            "weights": dict(zip(self.indicators, self.weights.tolist(), strict=True)),
+            "correlations": dict(zip(self.indicators, self.correlations.tolist(), strict=True)),
+            "objective": self.objective,
+        }
+
+
+def _index_correlations(z: np.ndarray, w: np.ndarray) -> np.ndarray:
+    y = z @ w
+    zc, yc = z - z.mean(axis=0), y - y.mean()
+    den = np.sqrt((zc**2).sum(axis=0) * (yc**2).sum())
+    return np.asarray((zc * yc[:, None]).sum(axis=0) / np.where(den > 0, den, 1.0))
+
+
+def correlation_optimised_weights(
+    z: pd.DataFrame | ArrayLike,
+    *,
+    target: Sequence[float] | None = None,
+    names: Sequence[str] | None = None,
+    tol: float = 1e-12,
+) -> OptimisedWeights:
+    """Weights that make the indicators' correlations with the index proportional to ``target``.
+
+    Nominal weights are not importances: an indicator's influence on an arithmetic index
+    depends on its spread and its correlations with the others (Paruolo, Saisana and
+    Saltelli 2013).  With the index :math:`y = Z w` and :math:`c_j = \\mathrm{corr}(z_j, y)`,
+
+    .. math:: \\min_{w \\ge 0, \\sum w = 1} \\sum_j \\Big(\\frac{c_j}{\\sum_k c_k} - t_j\\Big)^2
+
+    (COINr's ``get_opt_weights``, here solved by SLSQP from equal weights); ``target``
+    defaults to equal importances.  Becker, Saisana, Paruolo and Vandecasteele (2017),
+    Weights and importance in composite indicators: closing the gap, Ecological Indicators
+    80, 12-22.
+    """
+    from scipy.optimize import minimize
+
+    a, _units, inds = _table(z, names)
+    k = a.shape[1]
+    if k < 2:
+        raise DataError(f"{k} indicator", expected="at least 2 indicators to weigh")
+    flat = np.flatnonzero(a.std(axis=0) == 0)
+    if flat.size:
+        raise DataError("the indicator is constant", column=inds[int(flat[0])], expected="values that vary")
+    t = np.full(k, 1.0 / k) if target is None else np.asarray(target, dtype=float)
+    if t.shape != (k,) or (t < 0).any() or t.sum() <= 0:
+        raise DataError(f"target {list(t) if t.ndim else t}", expected=f"{k} non-negative importances")
+    t = t / t.sum()
+
+    def objective(w: np.ndarray) -> float:
+        c = _index_correlations(a, w)
+        return float(((c / c.sum() - t) ** 2).sum())
+
+    res = minimize(
+        objective,
+        np.full(k, 1.0 / k),
+        method="SLSQP",
+        bounds=[(0.0, 1.0)] * k,
+        constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
+        options={"ftol": tol, "maxiter": 1000},
+    )
+    if not res.success:
+        raise DataError(f"the weight optimisation failed: {res.message}", expected="a solvable problem")
+    w = np.clip(res.x, 0.0, None)
+    w = w / w.sum()
+    return OptimisedWeights(inds, w, _index_correlations(a, w), t, objective(w), int(res.nit))
