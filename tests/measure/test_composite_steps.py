@@ -65,3 +65,13 @@ def test_uncertainty_refuses_steps_it_would_skip():
     )
     with pytest.raises(DataError, match="overrides for b"):
         uncertainty_analysis(X, spec2, n_draws=10, seed=1)
+
+
+def test_correlation_weighting_is_the_optimiser_on_minmax_values():
+    from regcoord.measure.weighting import correlation_optimised_weights
+
+    spec = CompositeSpec(indicators=tuple(IndicatorSpec(n) for n in "abc"), weighting="correlation")
+    r = composite_index(X, spec)
+    z01 = (X - X.min(axis=0)) / np.ptp(X, axis=0)
+    np.testing.assert_allclose(r.weights[0], correlation_optimised_weights(z01).weights, atol=1e-12)
+    assert any(line.startswith("weights correlation-optimised") for line in r.log)

@@ -33,7 +33,9 @@ normalization, as in their sources, so that weights do not depend on the scale c
   scale each factor's squares to sum 1; the factor's weight is its share of the variance
   explained by the retained rotated factors; each indicator is assigned to the factor on
   which its scaled squared loading is largest and gets ``w_j = share_f * scaled_sq_jf``;
-  weights are rescaled to sum 1.
+  weights are rescaled to sum 1;
+- ``correlation``: weights whose indicator-index correlations are equal (Becker et al. 2017;
+  :func:`regcoord.measure.weighting.correlation_optimised_weights`).
 
 Aggregation: ``arithmetic`` ``sum_j w_j z_j`` (compensatory), ``geometric``
 ``prod_j z_j^w_j`` (partially compensatory; needs z > 0 — use ``minmax_range: [1, 100]``),
@@ -60,7 +62,7 @@ from regcoord.data import Panel
 from regcoord.errors import DataError
 
 NORMALIZATIONS = ("minmax", "zscore", "rank", "goalposts", "distance_to_target")
-WEIGHTINGS = ("equal", "entropy", "critic", "pca", "user")
+WEIGHTINGS = ("equal", "entropy", "critic", "pca", "user", "correlation")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 TREATMENTS = ("none", "winsorise", "log")
 _ALIASES = {"min-max": "minmax", "z-score": "zscore", "distance-to-target": "distance_to_target"}
@@ -631,6 +633,13 @@ def compute_weights(
         return entropy_weights(z, shift=spec.entropy_shift, names=names)
     if method == "critic":
         return critic_weights(z, names=names)
+    if method == "correlation":
+        from regcoord.measure.weighting import correlation_optimised_weights
+
+        opt = correlation_optimised_weights(z, names=names)
+        return opt.weights, [
+            f"weights correlation-optimised: objective {opt.objective:.3g}, {opt.iterations} iterations"
+        ]
     return pca_weights(z, names=names)
 
 
