@@ -141,7 +141,7 @@ def _weights(w: Any, regions: tuple[str, ...]) -> Any:
         if (np.diag(a) != 0).any():
             i = int(np.flatnonzero(np.diag(a) != 0)[0])
             raise DataError(f"region {regions[i]} is its own neighbour", expected="a zero diagonal in W")
-        out = full2W(a, ids=list(regions))
+        out = full2W(a, ids=list(regions), silence_warnings=True)
     isolated = [r for r in regions if not out.neighbors[r]]
     if isolated:
         raise DataError(
