@@ -83,7 +83,22 @@ class _Inputs:
     y: np.ndarray  # (n, T), the orientation giddy takes
     years: tuple[int, ...]
     regions: tuple[str, ...]
-    w: Any  # libpysal W, row-standardized, ids = regions
+    a: sp.csr_matrix  # weights aligned with the regions, zero diagonal, every row with a neighbour
+
+    @property
+    def w(self) -> Any:
+        """The weights as a row-standardized libpysal ``W`` with the regions as ids (for giddy)."""
+        from libpysal.weights import W
+
+        nb: dict[str, list[str]] = {}
+        wt: dict[str, list[float]] = {}
+        for i, r in enumerate(self.regions):
+            lo, hi = self.a.indptr[i], self.a.indptr[i + 1]
+            nb[r] = [self.regions[j] for j in self.a.indices[lo:hi]]
+            wt[r] = self.a.data[lo:hi].tolist()
+        out = W(nb, wt, id_order=list(self.regions), silence_warnings=True)
+        out.transform = "r"
+        return out
 
 
 def _inputs(
@@ -105,50 +120,51 @@ def _inputs(
     return _Inputs(c.x.T.copy(), tuple(int(y) for y in yrs), tuple(regs), _weights(w, regs))
 
 
-def _weights(w: Any, regions: tuple[str, ...]) -> Any:
-    """A row-standardized libpysal W with the regions as ids, in the order of the values."""
-    from libpysal.weights import W, full2W
-
+def _weights(w: Any, regions: tuple[str, ...]) -> sp.csr_matrix:
+    """The weights as a CSR matrix in the order of the regions (libpysal is not imported for it)."""
     n = len(regions)
-    if hasattr(w, "neighbours") and hasattr(w, "codes"):  # a regcoord Contiguity
-        w = w.to_libpysal("b")
-    if hasattr(w, "neighbors") and hasattr(w, "id_order"):  # a libpysal W
-        ids = [str(i) for i in w.id_order]
-        missing = [r for r in regions if r not in set(ids)]
+    pos = {r: k for k, r in enumerate(regions)}
+    nb_of: dict[str, list[str]] | None = None
+    wt_of: dict[str, list[float]] | None = None
+    if hasattr(w, "neighbours") and hasattr(w, "codes"):  # a regcoord Contiguity: binary
+        nb_of = {c: [w.codes[j] for j in w.neighbours[i]] for i, c in enumerate(w.codes)}
+        wt_of = {c: [1.0] * len(v) for c, v in nb_of.items()}
+    elif hasattr(w, "neighbors") and hasattr(w, "id_order"):  # a libpysal W
+        nb_of = {str(k): [str(j) for j in v] for k, v in w.neighbors.items()}
+        wt_of = {str(k): [float(x) for x in w.weights[k]] for k in w.neighbors}
+    else:
+        m = w.toarray() if sp.issparse(w) else np.asarray(w, dtype=float)
+        if m.shape != (n, n):
+            raise DataError(f"spatial weights have shape {m.shape}", expected=f"({n}, {n}) for {n} regions")
+        if not np.isfinite(m).all() or (m < 0).any():
+            raise DataError("spatial weights contain a negative or non-finite entry", expected="weights >= 0")
+        if (np.diag(m) != 0).any():
+            i = int(np.flatnonzero(np.diag(m) != 0)[0])
+            raise DataError(f"region {regions[i]} is its own neighbour", expected="a zero diagonal in W")
+        out = sp.csr_matrix(m)
+    if nb_of is not None and wt_of is not None:
+        missing = [r for r in regions if r not in nb_of]
         if missing:
             raise DataError(
                 f"region(s) {', '.join(missing[:5])} have no entry in the spatial weights",
                 expected="weights for every region of the panel (by name)",
             )
-        by_id = {str(i): i for i in w.id_order}
-        wanted = set(regions)
-        nb: dict[str, list[str]] = {}
-        wt: dict[str, list[float]] = {}
+        rows, cols, vals = [], [], []
         for r in regions:
-            pairs = [
-                (str(j), float(v)) for j, v in zip(w.neighbors[by_id[r]], w.weights[by_id[r]], strict=True)
-            ]
-            kept = [(j, v) for j, v in pairs if j in wanted and j != r]
-            nb[r] = [j for j, _ in kept]
-            wt[r] = [v for _, v in kept]
-        out = W(nb, wt, id_order=list(regions), silence_warnings=True)
-    else:
-        a = np.asarray(w, dtype=float)
-        if a.shape != (n, n):
-            raise DataError(f"spatial weights have shape {a.shape}", expected=f"({n}, {n}) for {n} regions")
-        if not np.isfinite(a).all() or (a < 0).any():
-            raise DataError("spatial weights contain a negative or non-finite entry", expected="weights >= 0")
-        if (np.diag(a) != 0).any():
-            i = int(np.flatnonzero(np.diag(a) != 0)[0])
-            raise DataError(f"region {regions[i]} is its own neighbour", expected="a zero diagonal in W")
-        out = full2W(a, ids=list(regions), silence_warnings=True)
-    isolated = [r for r in regions if not out.neighbors[r]]
+            for j, v in zip(nb_of[r], wt_of[r], strict=True):
+                if j in pos and j != r and v != 0:
+                    rows.append(pos[r])
+                    cols.append(pos[j])
+                    vals.append(v)
+        out = sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+    out.eliminate_zeros()
+    out.sort_indices()
+    isolated = [regions[i] for i in np.flatnonzero(np.diff(out.indptr) == 0)]
     if isolated:
         raise DataError(
             f"region(s) {', '.join(isolated[:5])} have no neighbour among the regions of the panel",
             expected="every region with a neighbour (link islands, e.g. by regcoord.regions.contiguity)",
         )
-    out.transform = "r"
     return out
 
 
@@ -466,7 +482,7 @@ def lisa_markov(
     moves = np.asarray(lm.move_types, dtype=int)
     p_values = sig_moves = None
     if perms:
-        lo = local_moran(inp.y.T, inp.w, permutations=perms, seed=seed, regions=inp.regions)
+        lo = local_moran(inp.y.T, inp.a, permutations=perms, seed=seed, regions=inp.regions)
         p_values = lo.p_z_value.T  # (n, T), giddy's choice: the normal approximation
         s_ = p_values <= sig
         # giddy's coding: 1-16 both ends significant, +16 end not, +32 start not, 49-64 neither
@@ -572,12 +588,10 @@ def rank_mobility(
     n, T = y.shape
     from libpysal.weights import W
 
-    pos = {r: i for i, r in enumerate(inp.regions)}
+    a = inp.a
     # giddy's SpatialTau indexes the values by the ids of W: integer ids, binary weights
-    wb = W(
-        {i: [pos[j] for j in inp.w.neighbors[r]] for i, r in enumerate(inp.regions)}, silence_warnings=True
-    )
-    taus, stau, sexp, sp = [], [], [], []
+    wb = W({i: a.indices[a.indptr[i] : a.indptr[i + 1]].tolist() for i in range(n)}, silence_warnings=True)
+    taus, stau, sexp, p_sim = [], [], [], []
     with _seeded(seed), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for t in range(T - 1):
@@ -586,7 +600,7 @@ def rank_mobility(
             stau.append(float(st.tau_spatial))
             if perms:
                 sexp.append(float(np.mean(st.taus)))
-                sp.append(float(st.tau_spatial_psim))
+                p_sim.append(float(st.tau_spatial_psim))
         theta = tl = tr = None
         reg: tuple[str, ...] | None = None
         if regimes is not None:
@@ -604,7 +618,7 @@ def rank_mobility(
         tau=np.array(taus),
         spatial_tau=np.array(stau),
         spatial_tau_expected=np.array(sexp) if perms else None,
-        spatial_tau_p_value=np.array(sp) if perms else None,
+        spatial_tau_p_value=np.array(p_sim) if perms else None,
         theta=theta,
         theta_p_left=tl,
         theta_p_right=tr,
@@ -678,8 +692,7 @@ class LocalMoranResult:
         }
 
 
-def _row_standardized(w: Any, n: int) -> sp.csr_matrix:
-    a = sp.csr_matrix(w.sparse, dtype=float)
+def _row_standardized(a: sp.csr_matrix) -> sp.csr_matrix:
     rows = np.asarray(a.sum(axis=1)).ravel()
     return sp.csr_matrix(sp.diags(1.0 / rows) @ a)
 
@@ -770,14 +783,14 @@ def local_moran(
     sig = float(significance)
     if not 0 < sig < 1:
         raise DataError(f"significance level {significance}", expected="a level between 0 and 1")
-    n, T = inp.y.shape
+    T = inp.y.shape[1]
     flat = np.flatnonzero(inp.y.std(axis=0) == 0)
     if len(flat):
         raise DataError(
             f"all regions have the same value in year {inp.years[int(flat[0])]}",
             expected="values that vary across regions",
         )
-    wr = _row_standardized(inp.w, n)
+    wr = _row_standardized(inp.a)
     rng = np.random.default_rng(seed)
     out = [_local_moran_year(inp.y[:, t] - inp.y[:, t].mean(), wr, perms, rng) for t in range(T)]
     return LocalMoranResult(
