@@ -154,3 +154,72 @@ def test_panel_year_and_bad_input(china_panel):
         uncertainty_analysis(china_panel, spec, n_draws=10, seed=2, factors={"colour": ["red"]})
     with pytest.raises(DataError, match="power of 2"):
         sensitivity_analysis(china_panel, spec, n_base=100, seed=2)
+
+
+def test_second_order_sobol_equals_salib_analyze_for_single_regions():
+    from SALib.analyze import sobol as salib_sobol
+    from SALib.sample import sobol as sobol_sample
+
+    x, spec = make(n=25)
+    factors = {
+        "normalization": ["minmax", "zscore", "rank"],
+        "weighting": ["equal", "entropy", "critic"],
+        "aggregation": ["arithmetic", "topsis"],
+    }
+    r = sensitivity_analysis(x, spec, n_base=64, seed=5, factors=factors, num_resamples=20, second_order=True)
+    assert r.S2 is not None and r.n_runs == 64 * (2 * 3 + 2)
+    problem = {"num_vars": 3, "names": list(factors), "bounds": [[0.0, 1.0]] * 3}
+    X = sobol_sample.sample(problem, 64, calc_second_order=True, seed=5)
+    eng = _Engine(x, spec, tuple(Factor(k, tuple(v)) for k, v in factors.items()), None, None)
+    cfg = np.zeros((len(X), 4), dtype=np.intp)
+    for j, (_name, ch) in enumerate(factors.items()):
+        cfg[:, j] = np.minimum((X[:, j] * len(ch)).astype(int), len(ch) - 1)
+    ranks, inv = eng.ranks(cfg)
+    Y = ranks[:, inv].T.astype(float)
+    checked = 0
+    for i in range(25):
+        if Y[:, i].std() == 0:
+            continue
+        ref = salib_sobol.analyze(problem, Y[:, i], calc_second_order=True, num_resamples=20, seed=5)
+        np.testing.assert_allclose(r.S1[i], ref["S1"], rtol=1e-10, atol=1e-12)
+        upper = np.triu(np.ones((3, 3), dtype=bool), k=1)
+        np.testing.assert_allclose(r.S2[i][upper], ref["S2"][upper], rtol=1e-10, atol=1e-12)
+        assert np.isnan(r.S2[i][~upper]).all()
+        checked += 1
+        if checked == 4:
+            break
+    assert checked == 4
+
+
+def test_noisy_weights_one_draw_is_the_index_with_the_drawn_weights():
+    from dataclasses import replace
+
+    from regcoord.measure.uncertainty import noisy_weights_analysis
+
+    x, spec = make(n=25)
+    r = noisy_weights_analysis(x, spec, noise=0.4, n_draws=1, seed=8)
+    k = len(spec.indicators)
+    w0 = composite_index(x, spec).weights[0]
+    w = w0 * (1 + np.random.default_rng(8).uniform(-0.4, 0.4, size=(1, k)))[0]
+    user = replace(
+        spec,
+        weighting="user",
+        indicators=tuple(replace(i, weight=float(v)) for i, v in zip(spec.indicators, w, strict=True)),
+    )
+    np.testing.assert_array_equal(r.median_rank, composite_index(x, user).ranks[0])
+
+
+def test_noisy_weights_properties_and_refusals():
+    from regcoord.measure.uncertainty import noisy_weights_analysis
+
+    x, spec = make(n=25)
+    tiny = noisy_weights_analysis(x, spec, noise=1e-12, n_draws=50, seed=1)
+    np.testing.assert_array_equal(tiny.p05_rank, tiny.nominal_rank)
+    np.testing.assert_array_equal(tiny.p95_rank, tiny.nominal_rank)
+    wide = noisy_weights_analysis(x, spec, noise=0.9, n_draws=400, seed=1)
+    assert (wide.p05_rank <= wide.median_rank).all() and (wide.median_rank <= wide.p95_rank).all()
+    assert (wide.p95_rank - wide.p05_rank).max() > 0
+    with pytest.raises(DataError, match="TOPSIS"):
+        noisy_weights_analysis(x, spec.with_choices(aggregation="topsis"), seed=1)
+    with pytest.raises(DataError, match=r"noise 1\.5"):
+        noisy_weights_analysis(x, spec, noise=1.5, seed=1)

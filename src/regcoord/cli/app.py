@@ -17,9 +17,10 @@ from regcoord.cli import (
     game_dynamics,  # noqa: F401  (adds `game incentive` and `game evolve`)
 )
 from regcoord.cli import inequality as inequality_cli
-from regcoord.cli import reform as reform_cli
 from regcoord.cli import public_services as public_services_cli
+from regcoord.cli import reform as reform_cli
 from regcoord.cli import service as service_cli
+from regcoord.cli import spatial as spatial_cli
 from regcoord.cli import trading as trading_cli
 from regcoord.cli import transfer as transfer_cli
 
@@ -63,6 +64,7 @@ app.command("assess")(assess_cli.assess)
 app.command("inequality")(inequality_cli.inequality)
 app.command("convergence")(convergence_cli.convergence)
 app.command("composite")(composite_cli.composite)
+app.command("spatial")(spatial_cli.spatial)  # issue 12: spatial dynamics
 app.add_typer(datasets.app, name="datasets")
 # allocation engines
 app.add_typer(game.app, name="game")

@@ -33,7 +33,9 @@ normalization, as in their sources, so that weights do not depend on the scale c
   scale each factor's squares to sum 1; the factor's weight is its share of the variance
   explained by the retained rotated factors; each indicator is assigned to the factor on
   which its scaled squared loading is largest and gets ``w_j = share_f * scaled_sq_jf``;
-  weights are rescaled to sum 1.
+  weights are rescaled to sum 1;
+- ``correlation``: weights whose indicator-index correlations are equal (Becker et al. 2017;
+  :func:`regcoord.measure.weighting.correlation_optimised_weights`).
 
 Aggregation: ``arithmetic`` ``sum_j w_j z_j`` (compensatory), ``geometric``
 ``prod_j z_j^w_j`` (partially compensatory; needs z > 0 — use ``minmax_range: [1, 100]``),
@@ -48,6 +50,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -59,8 +62,9 @@ from regcoord.data import Panel
 from regcoord.errors import DataError
 
 NORMALIZATIONS = ("minmax", "zscore", "rank", "goalposts", "distance_to_target")
-WEIGHTINGS = ("equal", "entropy", "critic", "pca", "user")
+WEIGHTINGS = ("equal", "entropy", "critic", "pca", "user", "correlation")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
+TREATMENTS = ("none", "winsorise", "log")
 _ALIASES = {"min-max": "minmax", "z-score": "zscore", "distance-to-target": "distance_to_target"}
 
 
@@ -76,8 +80,15 @@ class IndicatorSpec:
     weight: float | None = None
     label_en: str = ""
     label_zh: str = ""
+    normalization: str | None = None  # overrides the spec's normalization for this indicator
 
     def __post_init__(self) -> None:
+        if self.normalization is not None:
+            object.__setattr__(
+                self,
+                "normalization",
+                _canon(self.normalization, NORMALIZATIONS, f"normalization of {self.name}"),
+            )
         if self.direction not in ("benefit", "cost"):
             raise DataError(
                 f"indicator {self.name!r} has direction {self.direction!r}", expected="'benefit' or 'cost'"
@@ -119,6 +130,8 @@ class CompositeSpec:
     pooling: str = "pooled"  # "pooled" | "by_year"
     minmax_range: tuple[float, float] = (0.0, 1.0)
     entropy_shift: float = 0.0
+    treatment: str = "none"  # outlier treatment before normalization: none | winsorise | log
+    treatment_winmax: int = 5
     name: str = "composite"
     title_en: str = ""
     title_zh: str = ""
@@ -146,7 +159,19 @@ class CompositeSpec:
             raise DataError(
                 f"entropy_shift {self.entropy_shift}", expected="a non-negative number (e.g. 1e-4)"
             )
+        if self.treatment not in TREATMENTS:
+            raise DataError(
+                f"treatment {self.treatment!r}", column="treatment", expected=" or ".join(TREATMENTS)
+            )
         _require_params(self, self.normalization, self.weighting)
+        for i in self.indicators:
+            if i.normalization is not None:  # goalposts / target needed by an override
+                _require_params(SimpleNamespace(indicators=(i,)), i.normalization, "equal")  # type: ignore[arg-type]
+
+    @property
+    def normalizations(self) -> tuple[str, ...]:
+        """The normalization of each indicator (its override, else the spec's)."""
+        return tuple(i.normalization or self.normalization for i in self.indicators)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -179,6 +204,8 @@ class CompositeSpec:
             "pooling",
             "minmax_range",
             "entropy_shift",
+            "treatment",
+            "treatment_winmax",
             "name",
             "title_en",
             "title_zh",
@@ -190,7 +217,9 @@ class CompositeSpec:
         if not isinstance(raw, list) or not raw:
             raise DataError("'indicators' must be a non-empty list", source=source, column="indicators")
         inds = []
-        ind_known = {"name", "direction", "pillar", "goalposts", "target", "weight", "label_en", "label_zh"}
+        ind_known = {
+            "name", "direction", "pillar", "goalposts", "target", "weight", "label_en", "label_zh", "normalization",
+        }  # fmt: skip
         for k, item in enumerate(raw):
             if isinstance(item, str):
                 item = {"name": item}
@@ -209,6 +238,9 @@ class CompositeSpec:
                         weight=None if item.get("weight") is None else float(item["weight"]),
                         label_en=str(item.get("label_en", "")),
                         label_zh=str(item.get("label_zh", "")),
+                        normalization=None
+                        if item.get("normalization") is None
+                        else str(item["normalization"]),
                     )
                 )
             except (TypeError, ValueError, IndexError) as exc:
@@ -219,6 +251,8 @@ class CompositeSpec:
             kw["minmax_range"] = (float(r[0]), float(r[1]))
         if "entropy_shift" in kw:
             kw["entropy_shift"] = float(kw["entropy_shift"])
+        if "treatment_winmax" in kw:
+            kw["treatment_winmax"] = int(kw["treatment_winmax"])
         if "meta" in d:
             kw["meta"] = dict(d["meta"])
         try:
@@ -255,6 +289,8 @@ class CompositeSpec:
             "pooling": self.pooling,
             "minmax_range": list(self.minmax_range),
             "entropy_shift": self.entropy_shift,
+            "treatment": self.treatment,
+            "treatment_winmax": self.treatment_winmax,
             "indicators": [
                 {
                     "name": i.name,
@@ -263,6 +299,7 @@ class CompositeSpec:
                     "goalposts": list(i.goalposts) if i.goalposts else None,
                     "target": i.target,
                     "weight": i.weight,
+                    "normalization": i.normalization,
                 }
                 for i in self.indicators
             ],
@@ -596,6 +633,13 @@ def compute_weights(
         return entropy_weights(z, shift=spec.entropy_shift, names=names)
     if method == "critic":
         return critic_weights(z, names=names)
+    if method == "correlation":
+        from regcoord.measure.weighting import correlation_optimised_weights
+
+        opt = correlation_optimised_weights(z, names=names)
+        return opt.weights, [
+            f"weights correlation-optimised: objective {opt.objective:.3g}, {opt.iterations} iterations"
+        ]
     return pca_weights(z, names=names)
 
 
@@ -708,14 +752,18 @@ def composite_index(
     log: list[str] = [
         f"data: {n} units x {T} year(s) x {k} indicators",
         f"direction: cost indicators turned around: {', '.join(i.name for i in spec.indicators if i.direction == 'cost') or 'none'}",
-        f"normalize {spec.normalization} ({spec.pooling})",
+        f"normalize {spec.normalization} ({spec.pooling})"
+        + "".join(f"; {i.name}: {i.normalization}" for i in spec.indicators if i.normalization),
         f"weights {spec.weighting} ({spec.pooling})",
         f"aggregate {spec.aggregation}",
     ]
     pools = [x.reshape(T * n, k)] if spec.pooling == "pooled" else [x[t] for t in range(T)]
     zs, ws = [], []
     for pool in pools:
-        z, lg = normalize(pool, spec.normalization, spec)
+        if spec.treatment != "none":
+            pool, lt = _treat(pool, spec)
+            log += lt
+        z, lg = _normalize_by_indicator(pool, spec)
         w, lw = compute_weights(pool, spec.weighting, spec)
         zs.append(z)
         ws.append(w)
@@ -774,6 +822,37 @@ def composite_index(
         spec=spec,
         log=tuple(log),
     )
+
+
+def _normalize_by_indicator(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.ndarray, list[str]]:
+    """Normalize each indicator by its own method (per-indicator overrides), the rest by the spec's."""
+    methods = spec.normalizations
+    if len(set(methods)) == 1:
+        return normalize(pool, methods[0], spec)
+    z = np.empty_like(pool, dtype=float)
+    log: list[str] = []
+    for m in dict.fromkeys(methods):
+        cols = [j for j, mj in enumerate(methods) if mj == m]
+        zc, lg = normalize(pool[:, cols], m, spec, columns=cols)
+        z[:, cols] = zc
+        log += lg
+    return z, log
+
+
+def _treat(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.ndarray, list[str]]:
+    """Outlier treatment of a pool (rows x indicators) by :func:`regcoord.measure.treatment.treat_outliers`."""
+    from regcoord.measure.treatment import treat_outliers
+
+    frame = pd.DataFrame(pool, columns=list(spec.names))
+    r = treat_outliers(frame, method=spec.treatment, winmax=spec.treatment_winmax)
+    log = [
+        f"treat {row.indicator}: {row.action}"
+        + (f" ({row.winsorised} point(s))" if row.action == "winsorised" else "")
+        + f", skew {row.skew_before:.3g} -> {row.skew_after:.3g}, kurtosis {row.kurt_before:.3g} -> {row.kurt_after:.3g}"
+        for row in r.report.itertuples()
+        if row.action != "none"
+    ]
+    return r.values.to_numpy(dtype=float), log
 
 
 def bundled_specs() -> list[str]:

@@ -85,6 +85,23 @@ def default_factors(spec: CompositeSpec, *, drop_indicator: bool = True) -> tupl
     return tuple(out)
 
 
+def _check_spec_supported(spec: CompositeSpec) -> None:
+    """The Monte Carlo replays normalization, weighting and aggregation only: refuse what it would skip."""
+    if spec.treatment != "none":
+        raise DataError(
+            f"the uncertainty analysis does not replay the outlier treatment ({spec.treatment!r})",
+            column="treatment",
+            expected="treatment 'none' (treat the data first with regcoord.measure.treatment)",
+        )
+    over = [i.name for i in spec.indicators if i.normalization is not None]
+    if over:
+        raise DataError(
+            f"the uncertainty analysis varies one normalization for all indicators; overrides for {', '.join(over)}",
+            column="normalization",
+            expected="no per-indicator normalization in an uncertainty analysis",
+        )
+
+
 def _check_factors(
     spec: CompositeSpec, factors: Sequence[Factor] | Mapping[str, Sequence[str]] | None
 ) -> tuple[Factor, ...]:
@@ -306,6 +323,7 @@ def uncertainty_analysis(
     gives the same draws.
     """
     n_draws = check_count(n_draws, "n_draws", minimum=1)
+    _check_spec_supported(spec)
     fs = _check_factors(spec, factors)
     eng = _Engine(data, spec, fs, year, regions)
     configs = draw_configurations(eng.sizes, n_draws, seed)
@@ -350,6 +368,9 @@ class SobolResult:
     n_runs: int
     seed: int
     log: tuple[str, ...]
+    #: second-order indices (n_regions, n_factors, n_factors), upper triangle; None unless asked for
+    S2: np.ndarray | None = None
+    S2_conf: np.ndarray | None = None
 
     def summary(self) -> pd.DataFrame:
         """Mean S1 and ST over the regions whose rank varies at all."""
@@ -383,6 +404,9 @@ class SobolResult:
             "ST": self.ST.tolist(),
             "S1_conf": self.S1_conf.tolist(),
             "ST_conf": self.ST_conf.tolist(),
+            "S2": None
+            if self.S2 is None
+            else [[[None if np.isnan(v) else float(v) for v in row] for row in m] for m in self.S2],
             "n_base": self.n_base,
             "n_runs": self.n_runs,
             "seed": self.seed,
@@ -403,18 +427,25 @@ def sensitivity_analysis(
     num_resamples: int = 100,
     conf_level: float = 0.95,
     progress: Progress | None = None,
+    second_order: bool = False,
 ) -> SobolResult:
     """Sobol S1 and ST of every factor on every region's rank (see the module docstring).
 
-    Runs ``n_base * (D + 2)`` configurations (D factors; ``n_base`` a power of 2).
+    Runs ``n_base * (D + 2)`` configurations (D factors; ``n_base`` a power of 2), or
+    ``n_base * (2D + 2)`` with ``second_order``, which adds the second-order indices
+    :math:`S_{jk} = V_{jk} / V - S_j - S_k` with
+    :math:`V_{jk} = \\overline{f(B_A^{(j)}) f(A_B^{(k)}) - f(A) f(B)}` (Saltelli 2002, the
+    estimator of SALib's ``sobol.analyze``) in ``S2`` (upper triangle, NaN elsewhere).
     Confidence half-widths: bootstrap over the base rows, ``z * sd`` as in SALib.
     """
     from SALib.analyze.sobol import first_order, total_order
+    from SALib.analyze.sobol import second_order as second_order_index
     from SALib.sample import sobol as sobol_sample
     from scipy.stats import norm
 
     if n_base < 2 or n_base & (n_base - 1):
         raise DataError(f"n_base = {n_base}", expected="a power of 2 (Sobol' sequence), at least 2")
+    _check_spec_supported(spec)
     fs = _check_factors(spec, factors)
     varying = tuple(f for f in fs if len(f.choices) > 1)
     if not varying:
@@ -422,7 +453,7 @@ def sensitivity_analysis(
     eng = _Engine(data, spec, fs, year, regions)
     D = len(varying)
     problem = {"num_vars": D, "names": [f.name for f in varying], "bounds": [[0.0, 1.0]] * D}
-    X = sobol_sample.sample(problem, n_base, calc_second_order=False, seed=seed)
+    X = sobol_sample.sample(problem, n_base, calc_second_order=second_order, seed=seed)
     configs = np.zeros((len(X), len(FACTOR_NAMES)), dtype=np.intp)
     for j, f in enumerate(varying):
         col = FACTOR_NAMES.index(f.name)
@@ -432,8 +463,9 @@ def sensitivity_analysis(
     mu, sd = Y.mean(axis=0), Y.std(axis=0)
     const = sd <= 0
     Y = (Y - mu) / np.where(const, 1.0, sd)  # SALib standardizes the output the same way
-    Yr = Y.reshape(n_base, D + 2, -1)
-    A, B = Yr[:, 0], Yr[:, D + 1]
+    step = 2 * D + 2 if second_order else D + 2  # SALib's layout: A, AB_1..AB_D, [BA_1..BA_D], B
+    Yr = Y.reshape(n_base, step, -1)
+    A, B = Yr[:, 0], Yr[:, step - 1]
     n = Y.shape[1]
     S1 = np.zeros((n, D))
     ST = np.zeros((n, D))
@@ -453,6 +485,20 @@ def sensitivity_analysis(
                 rb = r[:, b]
                 S1b[b, :, j] = first_order(A[rb], AB[rb], B[rb])
                 STb[b, :, j] = total_order(A[rb], AB[rb], B[rb])
+        S2 = S2_conf = None
+        if second_order:
+            S2 = np.full((n, D, D), np.nan)
+            S2_conf = np.full((n, D, D), np.nan)
+            for j in range(D):
+                for k in range(j + 1, D):
+                    ABj, ABk, BAj = Yr[:, 1 + j], Yr[:, 1 + k], Yr[:, 1 + D + j]
+                    S2[:, j, k] = second_order_index(A, ABj, ABk, BAj, B)
+                    boot = np.array(
+                        [second_order_index(A[r[:, b]], ABj[r[:, b]], ABk[r[:, b]], BAj[r[:, b]], B[r[:, b]])
+                         for b in range(num_resamples)]
+                    )  # fmt: skip
+                    S2_conf[:, j, k] = norm.ppf(0.5 + conf_level / 2) * boot.std(axis=0, ddof=1)
+                    S2[const, j, k] = 0.0
     z = norm.ppf(0.5 + conf_level / 2)
     S1[const], ST[const] = 0.0, 0.0
     log = [
@@ -473,4 +519,72 @@ def sensitivity_analysis(
         n_runs=len(X),
         seed=seed,
         log=tuple(log),
+        S2=S2,
+        S2_conf=S2_conf,
+    )
+
+
+def noisy_weights_analysis(
+    data: Panel | ArrayLike,
+    spec: CompositeSpec,
+    *,
+    noise: float = 0.25,
+    n_draws: int = 1000,
+    seed: int,
+    year: int | None = None,
+    regions: Sequence[str] | None = None,
+) -> UncertaintyResult:
+    """Rank intervals when the weights are uncertain: each weight varies by up to ``noise`` of itself.
+
+    .. math:: w^{(d)}_j = w_j (1 + u_{dj}), \\\\quad u_{dj} \\\\sim U(-\\\\text{noise}, \\\\text{noise}),
+
+    rescaled to sum 1 (the "noisy weights" of COINr's ``get_noisy_weights`` and the JRC
+    audits).  Normalization, the nominal weights and the aggregation are the spec's; each
+    draw is one matrix product of the normalized values with the drawn weights.  TOPSIS
+    (whose ideal points depend on the weights) is refused rather than approximated.
+    """
+    _check_spec_supported(spec)
+    if spec.aggregation == "topsis":
+        raise DataError(
+            "noisy weights with TOPSIS aggregation", column="aggregation", expected="arithmetic or geometric"
+        )
+    f = float(noise)
+    if not 0.0 < f < 1.0:
+        raise DataError(f"noise {noise}", expected="a share between 0 and 1 (e.g. 0.25 for +-25 %)")
+    if isinstance(n_draws, bool) or int(n_draws) != n_draws or n_draws < 1:
+        raise DataError(f"n_draws is {n_draws!r}", expected="a whole number >= 1")
+    nominal = composite_index(data, spec, regions=regions)
+    if year is None:
+        t = len(nominal.years) - 1 if nominal.years is not None else 0
+    elif nominal.years is None or year not in nominal.years:
+        raise DataError(f"year {year} not in the data", column="year", expected=f"one of {nominal.years}")
+    else:
+        t = nominal.years.index(year)
+    z = nominal.normalized[t]  # (n, k)
+    if spec.aggregation == "geometric":
+        z = np.log(z)
+    w0 = nominal.weights[t]
+    rng = np.random.default_rng(seed)
+    n = z.shape[0]
+    ranks = np.empty((n, int(n_draws)), dtype=np.int64)
+    chunk = max(1, 4_000_000 // max(1, n))
+    for start in range(0, int(n_draws), chunk):
+        m = min(chunk, int(n_draws) - start)
+        w = w0[None, :] * (1.0 + rng.uniform(-f, f, size=(m, w0.size)))
+        w /= w.sum(axis=1, keepdims=True)
+        ranks[:, start : start + m] = rank_desc(z @ w.T, axis=0)
+    p05, med, p95 = np.percentile(ranks, [5, 50, 95], axis=1, method="inverted_cdf")
+    return UncertaintyResult(
+        regions=nominal.regions,
+        year=nominal.years[t] if nominal.years is not None else None,
+        nominal_rank=nominal.ranks[t],
+        median_rank=med.astype(np.int64),
+        p05_rank=p05.astype(np.int64),
+        p95_rank=p95.astype(np.int64),
+        mean_rank=ranks.mean(axis=1),
+        factors=(Factor("noisy_weights", (f"+-{f:g}",)),),
+        n_draws=int(n_draws),
+        n_configurations=int(n_draws),
+        seed=seed,
+        log=(f"noisy weights: {n_draws} draws, each weight x (1 + U(-{f:g}, {f:g})), rescaled; seed {seed}",),
     )

@@ -37,6 +37,7 @@ from regcoord.measure.decomposition import (
 )
 from regcoord.measure.inequality import InequalityResult, inequality
 from regcoord.measure.inference import BootstrapResult, PermutationResult, bootstrap, permutation_test
+from regcoord.measure.spatial_dynamics import QUADRANT_NAMES, LocalMoranResult, local_moran
 from regcoord.measure.warning import LEVELS, RuleSet, WarningResult, default_rules, early_warning
 from regcoord.regions import Level, RegionTree
 from regcoord.report import charts
@@ -130,6 +131,8 @@ class Assessment:
     coupling: CouplingResult | None = None
     warnings: WarningResult | None = None
     rules: RuleSet | None = None
+    local_moran: LocalMoranResult | None = None
+    spatial_weights: Note | None = None  # how the neighbours were found (zh/en)
     dropped: tuple[str, ...] = ()
     notes: tuple[Note, ...] = field(default_factory=tuple)
 
@@ -197,6 +200,8 @@ class Assessment:
             "composite": opt(self.composite),
             "coupling": opt(self.coupling),
             "warnings": opt(self.warnings),
+            "local_moran": opt(self.local_moran),
+            "spatial_weights": opt(self.spatial_weights),
             "latest": self.latest,
             "dropped": list(self.dropped),
             "notes": [n.to_dict() for n in self.notes],
@@ -362,6 +367,7 @@ def run_assessment(
     composite, coupling = _composite(panel, spec, regions, years, notes)
     rules = default_rules()
     warn = _warnings(rules, vm, wm, labels, coupling, notes)
+    lisa, weights_note = _local_moran(vm, permutations, seed, notes)
     return Assessment(
         title_en=title_en or f"Regional disparity assessment: {value}",
         title_zh=title_zh or f"区域差距评估：{value}",
@@ -392,9 +398,48 @@ def run_assessment(
         coupling=coupling,
         warnings=warn,
         rules=rules,
+        local_moran=lisa,
+        spatial_weights=weights_note,
         dropped=tuple(str(d) for d in panel.dropped),
         notes=tuple(notes),
     )
+
+
+def _local_moran(
+    vm: PanelMatrix, permutations: int, seed: int | None, notes: list[Note]
+) -> tuple[LocalMoranResult | None, Note | None]:
+    """Local Moran clusters on the queen contiguity of China's regions, or a note saying why not."""
+    from regcoord.regions.contiguity import contiguity, level_of_codes
+
+    if permutations <= 0:
+        notes.append(
+            Note("local Moran clusters left out (no permutations)", "未做局部莫兰聚类（置换次数为 0）")
+        )
+        return None, None
+    level = level_of_codes(vm.regions)
+    if level is None:
+        notes.append(
+            Note(
+                "local Moran clusters need the neighbours of the regions; these are not Chinese "
+                "administrative codes (use regcoord spatial --weights FILE)",
+                "局部莫兰聚类需要地区邻接关系；这些地区不是中国行政区划代码（可用 regcoord spatial --weights 文件）",
+            )
+        )
+        return None, None
+    try:
+        w = contiguity(level, "queen", codes=vm.regions)
+    except (NotFound, DataError) as exc:
+        notes.append(Note(f"local Moran clusters left out: {exc}", f"未做局部莫兰聚类：{exc}"))
+        return None, None
+    links_en = "; ".join(f"{w.name_of(a)} - {w.name_of(b)} ({d:.0f} km)" for a, b, d in w.island_links)
+    links_zh = "；".join(f"{w.name_of(a)}—{w.name_of(b)}（{d:.0f} 公里）" for a, b, d in w.island_links)
+    level_zh = {"province": "省级", "prefecture": "地级", "county": "县级"}[level]
+    weights_note = Note(
+        f"queen contiguity of the {level} outlines (cnmaps, AMap), row-standardized; islands linked to the "
+        f"region with the nearest outline: {links_en or 'none'}",
+        f"{level_zh}行政区边界的后式邻接（queen，cnmaps，高德地图），行标准化；岛屿与边界最近的地区相连：{links_zh or '无'}",
+    )
+    return local_moran(vm, w, permutations=permutations, seed=seed), weights_note
 
 
 def _composite(
@@ -942,6 +987,10 @@ def build_report(
     if a.warnings is not None and a.rules is not None:
         _warning_section(rep, a, lang)
 
+    # -- spatial clusters
+    if a.local_moran is not None:
+        _local_moran_section(rep, a, lang, boundaries)
+
     # -- map or bar chart of the last year
     latest = a.latest
     title = _t(lang, f"{v_en} in {last}", f"{last} 年{v_zh}")
@@ -985,6 +1034,113 @@ def build_report(
         )
     )
     return rep
+
+
+#: map colours of the LISA clusters (the usual GeoDa palette)
+CLUSTER_COLORS = {"HH": "#d7191c", "LL": "#2c7bb6", "LH": "#abd9e9", "HL": "#fdae61", "ns": "#eeeeee"}
+
+
+def _local_moran_section(rep: Report, a: Assessment, lang: str, boundaries: Mapping[str, Any] | None) -> None:
+    lo = a.local_moran
+    assert lo is not None
+    first, last = lo.years[0], lo.years[-1]
+    cluster = lo.cluster
+    members = {
+        k: [r for r, c in zip(lo.regions, cluster[-1], strict=True) if c == k]
+        for k in ("HH", "LL", "LH", "HL")
+    }
+    listed_en = "; ".join(
+        f"{QUADRANT_NAMES[k]['en']} {', '.join(_region_label(a, r, 'en') for r in v)}"
+        for k, v in members.items()
+        if v
+    )
+    listed_zh = "；".join(
+        f"{QUADRANT_NAMES[k]['zh']}：{'、'.join(_region_label(a, r, 'zh') for r in v)}"
+        for k, v in members.items()
+        if v
+    )
+    i0, i1 = float(lo.moran_i[0]), float(lo.moran_i[-1])
+    p0, p1 = float(lo.moran_p_value[0]), float(lo.moran_p_value[-1])
+    sig = lo.significance
+    text_en = (
+        f"Global Moran's I of {a.value_label[0]} was {i0:.3f} (pseudo p = {p0:.3g}) in {first} and {i1:.3f} "
+        f"(p = {p1:.3g}) in {last}. Local clusters in {last} (pseudo p <= {sig:g}, {lo.permutations} "
+        f"conditional permutations, seed {lo.seed}): {listed_en or 'none'}. High-high: a high value among high "
+        "neighbours; low-low: a low value among low neighbours (a poor region beside poor neighbours). "
+        f"Neighbours: {a.spatial_weights.en if a.spatial_weights else ''}."
+    )
+    text_zh = (
+        f"{a.value_label[1]}的全局莫兰指数 {first} 年为 {i0:.3f}（伪 p = {p0:.3g}），{last} 年为 {i1:.3f}（p = {p1:.3g}）。"
+        f"{last} 年局部聚类（伪 p ≤ {sig:g}，{lo.permutations} 次条件置换，随机种子 {lo.seed}）：{listed_zh or '无'}。"
+        "高-高：高值地区被高值邻居包围；低-低：低值地区被低值邻居包围（落后地区与落后地区相邻）。"
+        f"邻接关系：{a.spatial_weights.zh if a.spatial_weights else ''}。"
+    )
+    counts = lo.counts()
+    table = pd.DataFrame(
+        {
+            _t(lang, "year", "年份"): list(lo.years),
+            "Moran's I": lo.moran_i,
+            _t(lang, "pseudo p", "伪 p 值"): lo.moran_p_value,
+            **{
+                _t(lang, QUADRANT_NAMES[k]["en"], QUADRANT_NAMES[k]["zh"]): counts[k].to_numpy()
+                for k in counts.columns
+            },
+        }
+    )
+    rows = pd.DataFrame(
+        {
+            _t(lang, "region", "地区"): [_region_label(a, r, lang) for r in lo.regions],
+            _t(lang, "code", "代码"): list(lo.regions),
+            _t(lang, "local I", "局部 I"): lo.local_i[-1],
+            _t(lang, "pseudo p", "伪 p 值"): lo.p_value[-1],
+            _t(lang, "cluster", "聚类"): [
+                _t(lang, QUADRANT_NAMES[c]["en"], QUADRANT_NAMES[c]["zh"]) for c in cluster[-1]
+            ],
+        }
+    )
+    charts_: list[str] = []
+    if boundaries and any(r in boundaries for r in lo.regions):
+        labels = {k: _t(lang, v["en"], v["zh"]) for k, v in QUADRANT_NAMES.items()}
+        charts_.append(
+            charts.category_map(
+                boundaries,
+                dict(zip(lo.regions, cluster[-1].tolist(), strict=True)),
+                colors=CLUSTER_COLORS,
+                labels=labels,
+                title=_t(
+                    lang,
+                    f"LISA clusters of {a.value_label[0]}, {last}",
+                    f"{last} 年{a.value_label[1]} LISA 聚类",
+                ),
+                missing_label=_t(lang, "no data", "无数据"),
+            )
+        )
+    charts_.append(
+        charts.line(
+            list(lo.years),
+            {"Moran's I": lo.moran_i},
+            title=_t(lang, "Global Moran's I", "全局莫兰指数"),
+            xlabel=_t(lang, "year", "年份"),
+        )
+    )
+    rep.add(
+        Section(
+            "Spatial clusters (local Moran)",
+            "空间集聚（局部莫兰指数）",
+            text_en=text_en,
+            text_zh=text_zh,
+            charts=charts_,
+            tables=[
+                _caption(table, "Moran's I and LISA clusters by year", "各年莫兰指数与 LISA 聚类数"),
+                _caption(rows, f"Local Moran in {last}", f"{last} 年局部莫兰指数"),
+            ],
+        )
+    )
+    rep.add_method(
+        "Local and global Moran's I", "局部与全局莫兰指数",
+        "I_i = (n-1) z_i sum_j w_ij z_j / sum_j z_j^2; I = z'Wz / z'z (W row-standardized); pseudo p by conditional (local) or total (global) permutation",
+        "Anselin, L. (1995), Local indicators of spatial association - LISA, Geographical Analysis 27(2), 93-115; Moran, P. A. P. (1950), Biometrika 37, 17-23",
+    )  # fmt: skip
 
 
 def _warning_section(rep: Report, a: Assessment, lang: str) -> None:

@@ -342,3 +342,51 @@ def choropleth(
         if len(known) < len(geoms):
             ax.text(0.01, 0.01, f"■ {missing_label}", color="#aaaaaa", transform=ax.transAxes, fontsize=8)
     return _finish(fig, ax, title)
+
+
+def category_map(
+    geo_frame_or_geojson: Any,
+    category_by_code: Mapping[str, str],
+    *,
+    colors: Mapping[str, str],
+    labels: Mapping[str, str] | None = None,
+    title: str = "",
+    code_field: str = "code",
+    missing_label: str = "no data / 无数据",
+) -> str:
+    """A map with one colour per category (e.g. LISA clusters), legend in ``colors`` order.
+
+    Geometries as for :func:`choropleth`; a unit without a category is grey; a category
+    without a colour is an error.
+    """
+    geoms = _features(geo_frame_or_geojson, code_field)
+    if not geoms:
+        raise DataError("no geometries to draw", expected="at least one region geometry")
+    unknown = sorted({str(c) for c in category_by_code.values()} - set(colors))
+    if unknown:
+        raise DataError(f"map category {unknown[0]!r} has no colour", expected=", ".join(colors))
+    patches: list[PathPatch] = []
+    face: list[Any] = []
+    lat_all: list[float] = []
+    for code, geom in geoms.items():
+        cat = category_by_code.get(code)
+        for poly in _rings(geom):
+            if not poly:
+                continue
+            patches.append(PathPatch(_polygon_path(poly)))
+            face.append(colors[str(cat)] if cat is not None else (0.85, 0.85, 0.85, 1.0))
+            lat_all.extend(poly[0][:, 1].tolist())
+    fig, ax = _new((7.5, 6.0), (0.02, 0.02, 0.98, 0.93))
+    with _style():
+        ax.add_collection(PatchCollection(patches, facecolors=face, edgecolors="#ffffff", linewidths=0.4))
+        ax.autoscale_view()
+        mid = float(np.mean([min(lat_all), max(lat_all)])) if lat_all else 0.0
+        ax.set_aspect(1.0 / max(np.cos(np.deg2rad(mid)), 0.1))
+        ax.set_axis_off()
+        present = {str(c) for c in category_by_code.values()}
+        for cat, color in colors.items():
+            if cat in present:
+                ax.fill([], [], color=color, label=(labels or {}).get(cat, cat))
+        if any(c not in category_by_code for c in geoms):
+            ax.fill([], [], color=(0.85, 0.85, 0.85, 1.0), label=missing_label)
+    return _finish(fig, ax, title)
