@@ -166,5 +166,10 @@ def _replay(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None
     )
 
 
+def replay_idempotent(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None:
+    """The stored answer of ``key`` (for this user), or None; 422 when the key named another request."""
+    return _replay(ctx, key, request_hash)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

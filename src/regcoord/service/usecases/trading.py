@@ -44,23 +44,26 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from regcoord import agreements as ag
 from regcoord import trading as tr
-from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
+from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
 from regcoord.service.audit import canonical_json
 from regcoord.service.db.trading_models import AllocationRun, ComplianceRun, TradingEvent, TradingOrder
-from regcoord.service.usecases._context import Ctx, is_system
+from regcoord.service.usecases._context import Ctx, is_system, region_tree
 from regcoord.service.usecases.monitoring import record_credit_events
 
 log = logging.getLogger("regcoord.service.security")
@@ -152,6 +155,155 @@ def matching(ctx: Ctx) -> Iterator[Exchange]:
             if outer is None and ex.book is not None and ex.book.seq != ex.committed_seq:
                 log.info("trading: dropping uncommitted book state at seq %s", ex.book.seq)
                 ex.book = None
+
+
+# -- the matching task: one thread owns the book, commands are group-committed -----------------
+@dataclass(eq=False)
+class _Job:
+    run: Callable[[Ctx], Any]
+    principal: ag.Principal
+    now: datetime
+    future: Future[Any]
+
+
+class Matcher:
+    """The matching task of one database: a thread that owns the book and group-commits commands.
+
+    Requests put a job (a function of a :class:`Ctx`) on the queue and wait for its future.
+    The thread takes every job waiting (up to :attr:`MAX_BATCH`), runs them in arrival order
+    in **one** transaction under the matching lock (each in a savepoint, so a refused
+    command leaves no row behind and the others go on), commits once, and only then
+    resolves the futures: an answer is never given for a command that is not durable.
+
+    A command the engine refused (a :class:`RegcoordError`, raised before the book changed)
+    is answered with its error.  Anything else (a failed flush, a command that failed after
+    the book changed, a failed commit) rolls the whole batch back, drops the book (rebuilt
+    from the log at its next use) and runs the batch's commands again one transaction each,
+    so one bad command costs its batch the group commit, never an acknowledged order.
+
+    The thread ends after :attr:`IDLE_S` seconds without work and is started again by the
+    next :meth:`submit`.
+    """
+
+    MAX_BATCH = 256
+    IDLE_S = 5.0
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.batches = 0
+        self.commands = 0
+
+    def submit(self, run: Callable[[Ctx], T], principal: ag.Principal, now: datetime) -> Future[T]:
+        """Queue ``run`` (called with a context on the matching task's session); its future
+        resolves to ``run``'s result after the commit of its batch, or to its error."""
+        fut: Future[T] = Future()
+        self.queue.put(_Job(run, principal, now, fut))
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="regcoord-matching", daemon=True)
+                self._thread.start()
+        return fut
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                first = self.queue.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._start_lock:
+                    if self.queue.empty():
+                        self._thread = None
+                        return
+                continue
+            jobs = [first]
+            while len(jobs) < self.MAX_BATCH:
+                try:
+                    jobs.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                if not self._batch(jobs):
+                    for job in jobs:
+                        if not job.future.done():
+                            self._batch([job], single=True)
+            except BaseException as exc:  # never leave a waiting request without an answer
+                log.exception("trading: matching task failed")
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    def _batch(self, jobs: list[_Job], *, single: bool = False) -> bool:
+        """Run ``jobs`` in one transaction; False when the batch must be retried one by one."""
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        with self.sessions() as s:
+            ex = exchange(s)
+            with ex.lock:
+                ex.owner = threading.get_ident()
+                try:
+                    tree = region_tree()
+                    for job in jobs:
+                        ctx = Ctx(s, job.principal, job.now, tree)
+                        before = None if ex.book is None else ex.book.seq
+                        sp = s.begin_nested()
+                        try:
+                            result = job.run(ctx)
+                            sp.commit()
+                            outcomes.append((job, result, None))
+                        except RegcoordError as exc:
+                            sp.rollback()
+                            after = None if ex.book is None else ex.book.seq
+                            unchanged = after == before or (before is None and after == ex.committed_seq)
+                            if not unchanged and not single:
+                                s.rollback()
+                                return False
+                            outcomes.append((job, None, exc))
+                        except Exception as exc:
+                            if not single:
+                                s.rollback()
+                                return False
+                            s.rollback()
+                            job.future.set_exception(exc)
+                            return True
+                    try:
+                        s.commit()
+                    except Exception as exc:
+                        s.rollback()
+                        if not single:
+                            return False
+                        jobs[0].future.set_exception(exc)
+                        return True
+                finally:
+                    ex.owner = None
+                    if ex.book is not None and ex.book.seq != ex.committed_seq:
+                        log.info("trading: dropping uncommitted book state at seq %s", ex.book.seq)
+                        ex.book = None
+        self.batches += 1
+        self.commands += len(jobs)
+        for job, result, error in outcomes:
+            job.future.batch_size = len(jobs)  # type: ignore[attr-defined]
+            if error is not None:
+                job.future.set_exception(error)
+            else:
+                job.future.set_result(result)
+        return True
+
+
+_MATCHERS: weakref.WeakKeyDictionary[Engine, Matcher] = weakref.WeakKeyDictionary()
+
+
+def matcher(sessions: sessionmaker[Session]) -> Matcher:
+    """The matching task of the database ``sessions`` writes to (one per engine)."""
+    bind = sessions.kw["bind"]
+    engine = bind.engine if bind is not None else None
+    if engine is None:
+        raise RuntimeError("the session factory has no engine")
+    with _REGISTRY_LOCK:
+        m = _MATCHERS.get(engine)
+        if m is None:
+            m = _MATCHERS[engine] = Matcher(sessions)
+        return m
 
 
 def _lock_database(session: Session) -> None:
