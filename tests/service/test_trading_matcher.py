@@ -16,6 +16,8 @@ import sqlalchemy as sa
 
 from regcoord import trading as tr
 from regcoord.errors import ConflictError, DataError
+from regcoord.service import audit
+from regcoord.service.db import models as dbm
 from regcoord.service.db.trading_models import TradingEvent, TradingOrder
 from regcoord.service.usecases import Ctx
 from regcoord.service.usecases import trading as uc
@@ -51,18 +53,19 @@ def _log(sessions: Any) -> list[tr.Event]:
     return [tr.event_from_dict(json.loads(p)) for _, p in rows]
 
 
-def _queue_then_start(m: uc.Matcher, runs: list[Any]) -> list[Any]:
+def _queue_then_start(m: uc.Matcher, runs: list[Any], fast: bool) -> list[Any]:
     """Queue every command before the task starts, so that they form one batch."""
     futs = []
     for run in runs[:-1]:
         f: Future[Any] = Future()
-        m.queue.put(uc._Job(run, system_principal(), NOW, f))
+        m.queue.put(uc._Job(run, system_principal(), NOW, f, fast))
         futs.append(f)
-    futs.append(m.submit(runs[-1], system_principal(), NOW))
+    futs.append(m.submit(runs[-1], system_principal(), NOW, fast=fast))
     return futs
 
 
-def test_one_batch_one_commit_refusals_answered_and_rolled_back(world: Any) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "savepoints"])
+def test_one_batch_one_commit_refusals_answered_and_rolled_back(world: Any, fast: bool) -> None:
     sessions = world.app.state.sessions
     _setup(sessions)
     setup_seq = len(_log(sessions))  # 2 deposits + 2 issues = 4
@@ -76,6 +79,7 @@ def test_one_batch_one_commit_refusals_answered_and_rolled_back(world: Any) -> N
             _order("34", "buy", 4, 500),  # trades 4 at 500 with the resting sell
             _order("34", "sell", 0, 500),  # quantity 0: refused before the book
         ],
+        fast,
     )
     out0, out2 = futs[0].result(timeout=30), futs[2].result(timeout=30)
     with pytest.raises(ConflictError):
@@ -95,12 +99,20 @@ def test_one_batch_one_commit_refusals_answered_and_rolled_back(world: Any) -> N
         ctx = Ctx(s, system_principal(), NOW, region_tree())
         assert uc.book_state(ctx) == reference.state()  # the service's own book
         assert s.scalar(sa.select(sa.func.count()).select_from(TradingOrder)) == 2
+        assert audit.verify(s).ok
+        n_audit = s.scalar(
+            sa.select(sa.func.count())
+            .select_from(dbm.AuditEvent)
+            .where(dbm.AuditEvent.action == "trading.order")
+        )
+        assert n_audit == 2  # the refused orders left no audit event
     # 34 paid 4 * 500 = 2,000 fen to 33
     money = {a.holder: a.money for a in reference.state().accounts}
     assert money == {"33": 102_000, "34": 98_000}
 
 
-def test_failure_after_the_book_changed_reruns_the_batch_one_by_one(world: Any) -> None:
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "savepoints"])
+def test_failure_after_the_book_changed_reruns_the_batch_one_by_one(world: Any, fast: bool) -> None:
     sessions = world.app.state.sessions
     _setup(sessions)
     m = uc.Matcher(sessions)
@@ -109,7 +121,7 @@ def test_failure_after_the_book_changed_reruns_the_batch_one_by_one(world: Any) 
         _order("33", "sell", 3, 700)(c)  # the book changes ...
         raise RuntimeError("disk full")  # ... and the command fails before its commit
 
-    futs = _queue_then_start(m, [_order("33", "sell", 5, 600), broken, _order("34", "buy", 5, 600)])
+    futs = _queue_then_start(m, [_order("33", "sell", 5, 600), broken, _order("34", "buy", 5, 600)], fast)
     assert futs[0].result(timeout=30)["resting"] is True
     with pytest.raises(RuntimeError, match="disk full"):
         futs[1].result(timeout=30)

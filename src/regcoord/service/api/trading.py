@@ -21,7 +21,15 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from regcoord.errors import PermissionDenied
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, replay_idempotent
+from regcoord.service.api.deps import (
+    ERROR_RESPONSES,
+    CtxDep,
+    Id,
+    IdemKey,
+    body_hash,
+    replay_idempotent,
+    replay_record,
+)
 from regcoord.service.db import models as m
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import Ctx
@@ -107,38 +115,45 @@ def _queued(
     body: BaseModel | None,
     key: str | None,
     status: int,
+    *,
+    fast: bool = True,
 ) -> Awaitable[JSONResponse]:
     """Queue a trading use case to the matching task; answer after the group commit of its batch.
 
     The job runs on the matching task's session: it replays a stored answer for a known
-    ``Idempotency-Key`` (same request hash), else runs the use case and stores the answer
-    with the key in the same transaction as the book events and the audit event.
+    ``Idempotency-Key`` (same request hash; the batch's keys are looked up in one query),
+    else runs the use case and stores the answer with the key in the same transaction as
+    the book events and the audit event.  ``fast``: see :meth:`usecases.trading.Matcher.submit`.
     """
     if key is not None and ctx.principal.user_id is None:
         raise PermissionDenied("authentication required")
     request_hash = body_hash(request, body)
 
     def job(c: Ctx) -> JSONResponse:
+        known = c.session.info.get(uc.IDEMPOTENCY)
         if key is not None:
-            replay = replay_idempotent(c, key, request_hash)
+            if known is None:
+                replay = replay_idempotent(c, key, request_hash)
+            else:
+                replay = replay_record(known.get((c.principal.user_id, key)), request_hash)
             if replay is not None:
                 return replay
         out = run(c)
         if key is not None:
-            c.session.add(
-                m.IdempotencyRecord(
-                    user_id=c.principal.user_id,
-                    key=key,
-                    request_hash=request_hash,
-                    status_code=status,
-                    body=json.dumps(out, ensure_ascii=False),
-                    created_at=c.now,
-                )
+            rec = m.IdempotencyRecord(
+                user_id=c.principal.user_id,
+                key=key,
+                request_hash=request_hash,
+                status_code=status,
+                body=json.dumps(out, ensure_ascii=False),
+                created_at=c.now,
             )
-        c.session.flush()
+            c.session.add(rec)
+            if known is not None:
+                known[(c.principal.user_id, key)] = rec  # a repeat in the same batch replays it
         return JSONResponse(out, status_code=status)
 
-    fut = uc.matcher(request.app.state.sessions).submit(job, ctx.principal, ctx.now)
+    fut = uc.matcher(request.app.state.sessions).submit(job, ctx.principal, ctx.now, fast=fast, key=key)
     return _answer(fut)
 
 
@@ -179,7 +194,9 @@ async def start_call(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONRespon
 
 @router.post("/call/uncross", summary="Execute the call auction / 集合竞价撮合")
 async def uncross(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
-    return await _queued(ctx, lambda c: uc.uncross(c, instrument=body.instrument), request, body, None, 200)
+    return await _queued(
+        ctx, lambda c: uc.uncross(c, instrument=body.instrument), request, body, None, 200, fast=False
+    )
 
 
 @router.post("/allocations", status_code=201, summary="Run an initial allocation / 初始分配")
@@ -189,13 +206,19 @@ async def allocate(ctx: CtxDep, body: AllocationIn, request: Request, key: IdemK
         args["bids"] = [b.model_dump() for b in body.bids]
         return uc.allocation_out(uc.run_allocation(c, **args))
 
-    return await _queued(ctx, produce, request, body, key, 201)
+    return await _queued(ctx, produce, request, body, key, 201, fast=False)
 
 
 @router.post("/compliance", status_code=201, summary="Settle compliance for a period / 履约清缴")
 async def settle(ctx: CtxDep, body: ComplianceIn, request: Request, key: IdemKey = None) -> JSONResponse:
     return await _queued(
-        ctx, lambda c: uc.compliance_out(uc.settle(c, **body.model_dump())), request, body, key, 201
+        ctx,
+        lambda c: uc.compliance_out(uc.settle(c, **body.model_dump())),
+        request,
+        body,
+        key,
+        201,
+        fast=False,
     )
 
 

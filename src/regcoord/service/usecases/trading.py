@@ -61,7 +61,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from regcoord import agreements as ag
 from regcoord import trading as tr
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
+from regcoord.service import audit
 from regcoord.service.audit import canonical_json
+from regcoord.service.db import models as m
 from regcoord.service.db.trading_models import AllocationRun, ComplianceRun, TradingEvent, TradingOrder
 from regcoord.service.usecases._context import Ctx, is_system, region_tree
 from regcoord.service.usecases.monitoring import record_credit_events
@@ -158,12 +160,22 @@ def matching(ctx: Ctx) -> Iterator[Exchange]:
 
 
 # -- the matching task: one thread owns the book, commands are group-committed -----------------
+#: ``session.info`` keys of a group commit: the trading lock is held for the transaction;
+#: a fast command adds its rows without flushing (one flush for the batch); the stored
+#: idempotency records of the batch's keys (``{(user_id, key): record}``)
+LOCKED = "trading_locked"
+FAST = "trading_fast"
+IDEMPOTENCY = "trading_idempotency"
+
+
 @dataclass(eq=False)
 class _Job:
     run: Callable[[Ctx], Any]
     principal: ag.Principal
     now: datetime
     future: Future[Any]
+    fast: bool = False
+    key: str | None = None
 
 
 class Matcher:
@@ -196,11 +208,25 @@ class Matcher:
         self.batches = 0
         self.commands = 0
 
-    def submit(self, run: Callable[[Ctx], T], principal: ag.Principal, now: datetime) -> Future[T]:
+    def submit(
+        self,
+        run: Callable[[Ctx], T],
+        principal: ag.Principal,
+        now: datetime,
+        *,
+        fast: bool = False,
+        key: str | None = None,
+    ) -> Future[T]:
         """Queue ``run`` (called with a context on the matching task's session); its future
-        resolves to ``run``'s result after the commit of its batch, or to its error."""
+        resolves to ``run``'s result after the commit of its batch, or to its error.
+
+        ``fast``: the command only adds rows (an order, a cancel, a replace, a deposit) and
+        reads nothing the batch may have changed but the book; it runs without a savepoint
+        and without a flush, its audit events chained in memory.  ``key``: its
+        Idempotency-Key, looked up with the other keys of the batch in one query.
+        """
         fut: Future[T] = Future()
-        self.queue.put(_Job(run, principal, now, fut))
+        self.queue.put(_Job(run, principal, now, fut, fast, key))
         with self._start_lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._loop, name="regcoord-matching", daemon=True)
@@ -235,7 +261,13 @@ class Matcher:
                         job.future.set_exception(exc)
 
     def _batch(self, jobs: list[_Job], *, single: bool = False) -> bool:
-        """Run ``jobs`` in one transaction; False when the batch must be retried one by one."""
+        """Run ``jobs`` in one transaction; False when the batch must be retried one by one.
+
+        Fast jobs add their rows to the session without flushing; a refused fast job (a
+        :class:`RegcoordError` raised while the book is unchanged) has its pending rows
+        expunged and the in-memory audit head restored.  Other jobs run in a savepoint,
+        after a flush of what the batch added so far.  One flush and one commit end it.
+        """
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         with self.sessions() as s:
             ex = exchange(s)
@@ -243,16 +275,16 @@ class Matcher:
                 ex.owner = threading.get_ident()
                 try:
                     tree = region_tree()
+                    _lock_database(s)
+                    s.info[LOCKED] = True
+                    s.info[IDEMPOTENCY] = self._known_keys(s, jobs)
                     for job in jobs:
                         ctx = Ctx(s, job.principal, job.now, tree)
                         before = None if ex.book is None else ex.book.seq
-                        sp = s.begin_nested()
                         try:
-                            result = job.run(ctx)
-                            sp.commit()
+                            result = self._fast(s, ctx, job) if job.fast else self._slow(s, ctx, job)
                             outcomes.append((job, result, None))
                         except RegcoordError as exc:
-                            sp.rollback()
                             after = None if ex.book is None else ex.book.seq
                             unchanged = after == before or (before is None and after == ex.committed_seq)
                             if not unchanged and not single:
@@ -260,13 +292,14 @@ class Matcher:
                                 return False
                             outcomes.append((job, None, exc))
                         except Exception as exc:
-                            if not single:
-                                s.rollback()
-                                return False
                             s.rollback()
+                            if not single:
+                                return False
                             job.future.set_exception(exc)
                             return True
                     try:
+                        s.info.pop(FAST, None)
+                        s.info.pop(audit.BATCH_HEAD, None)
                         s.commit()
                     except Exception as exc:
                         s.rollback()
@@ -275,6 +308,8 @@ class Matcher:
                         jobs[0].future.set_exception(exc)
                         return True
                 finally:
+                    for k in (LOCKED, FAST, IDEMPOTENCY, audit.BATCH_HEAD):
+                        s.info.pop(k, None)
                     ex.owner = None
                     if ex.book is not None and ex.book.seq != ex.committed_seq:
                         log.info("trading: dropping uncommitted book state at seq %s", ex.book.seq)
@@ -288,6 +323,47 @@ class Matcher:
             else:
                 job.future.set_result(result)
         return True
+
+    @staticmethod
+    def _known_keys(s: Session, jobs: list[_Job]) -> dict[tuple[int, str], m.IdempotencyRecord]:
+        keys = {j.key for j in jobs if j.key is not None and j.principal.user_id is not None}
+        if not keys:
+            return {}
+        rows = s.scalars(select(m.IdempotencyRecord).where(m.IdempotencyRecord.key.in_(sorted(keys))))
+        return {(r.user_id, r.key): r for r in rows}
+
+    @staticmethod
+    def _fast(s: Session, ctx: Ctx, job: _Job) -> Any:
+        if not s.info.get(FAST):
+            s.flush()  # what slow jobs left, so that the in-memory audit head is the stored one
+            head = audit.lock_head(s)
+            s.info[audit.BATCH_HEAD] = head if head is not None else (0, audit.GENESIS)
+            s.info[FAST] = True
+        pending = set(s.new)
+        head = s.info[audit.BATCH_HEAD]
+        try:
+            with s.no_autoflush:
+                return job.run(ctx)
+        except RegcoordError:
+            for obj in set(s.new) - pending:
+                s.expunge(obj)
+            s.info[audit.BATCH_HEAD] = head
+            raise
+
+    @staticmethod
+    def _slow(s: Session, ctx: Ctx, job: _Job) -> Any:
+        if s.info.pop(FAST, None):
+            s.info.pop(audit.BATCH_HEAD, None)
+        s.flush()
+        sp = s.begin_nested()
+        try:
+            result = job.run(ctx)
+            s.flush()
+            sp.commit()
+        except RegcoordError:
+            sp.rollback()
+            raise
+        return result
 
 
 _MATCHERS: weakref.WeakKeyDictionary[Engine, Matcher] = weakref.WeakKeyDictionary()
@@ -307,6 +383,8 @@ def matcher(sessions: sessionmaker[Session]) -> Matcher:
 
 
 def _lock_database(session: Session) -> None:
+    if session.info.get(LOCKED):
+        return  # a group commit took the lock for its whole transaction
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_TRADING_LOCK})
     # SQLite: the engine begins every transaction with BEGIN IMMEDIATE (one writer at a time)
@@ -341,7 +419,8 @@ def _command(ctx: Ctx, run: Callable[[tr.OrderBook], T]) -> tuple[T, list[tr.Eve
                 at=ctx.now,
             )
         )
-    s.flush()
+    if not s.info.get(FAST):
+        s.flush()
     return result, events
 
 
