@@ -18,7 +18,7 @@ from regcoord import trading as tr
 from regcoord.errors import ConflictError, DataError
 from regcoord.service import audit
 from regcoord.service.db import models as dbm
-from regcoord.service.db.trading_models import TradingEvent, TradingOrder
+from regcoord.service.db.trading_models import TradingEvent, TradingOrder, TradingSnapshot
 from regcoord.service.usecases import Ctx
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import region_tree, system_principal
@@ -134,3 +134,45 @@ def test_failure_after_the_book_changed_reruns_the_batch_one_by_one(world: Any, 
     assert tr.OrderBook.replay(log).state() == reference.state()  # the broken order left nothing
     with sessions() as s:
         assert uc.book_state(Ctx(s, system_principal(), NOW, region_tree())) == reference.state()
+
+
+def test_restart_from_snapshot_plus_later_events_and_no_history_in_memory(
+    world: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(uc, "SNAPSHOT_EVERY", 5)
+    sessions = world.app.state.sessions
+    _setup(sessions)  # 4 events
+    m = uc.Matcher(sessions)
+    orders = [_order("33", "sell", 2, 500 + i) for i in range(6)] + [_order("34", "buy", 3, 510)]
+    for run in orders:  # one batch each: a snapshot is due every 5 events
+        m.submit(run, system_principal(), NOW, fast=True).result(timeout=30)
+    log = _log(sessions)
+    full = tr.OrderBook.replay(log)
+    with sessions() as s:
+        snaps = s.execute(sa.select(TradingSnapshot.seq, TradingSnapshot.payload)).all()
+        ex = uc.exchange(s)
+        assert ex.book is not None
+        assert ex.book.events == [] and ex.book.trades() == []  # nothing of the history in memory
+        stored_trades = uc.trades(Ctx(s, system_principal(), NOW, region_tree()))
+    assert sorted(seq for seq, _ in snaps) == [5, 10]  # 5 events since the last one (none: 0)
+    for seq, payload in snaps:
+        assert (
+            tr.OrderBook.from_snapshot(json.loads(payload)).state() == tr.OrderBook.replay(log[:seq]).state()
+        )
+    # the buy of 3 at 510 takes 2 at 500 and 1 at 501 (price-time priority, hand reading)
+    assert [(t["price_fen"], t["quantity"]) for t in stored_trades] == [(500, 2), (501, 1)]
+    assert stored_trades == [t.to_dict() for t in full.trades()]
+    # restart: a new process has no book; it restores snapshot 10 and applies event 11
+    with sessions() as s:
+        uc.exchange(s).book = None
+        uc.exchange(s).snapshot_seq = 0
+        ctx = Ctx(s, system_principal(), NOW, region_tree())
+        assert uc.book_state(ctx) == full.state()
+        assert uc.exchange(s).snapshot_seq == 10
+    # and keeps matching exactly after the restart
+    out = m.submit(_order("34", "buy", 1, 501), system_principal(), NOW, fast=True).result(timeout=30)
+    assert out["filled"] == 1
+    full.submit("34", CO2, "buy", 1, 501)
+    with sessions() as s:
+        assert uc.book_state(Ctx(s, system_principal(), NOW, region_tree())) == full.state()
+    assert tr.OrderBook.replay(_log(sessions)).state() == full.state()

@@ -64,7 +64,14 @@ from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
 from regcoord.service import audit
 from regcoord.service.audit import canonical_json
 from regcoord.service.db import models as m
-from regcoord.service.db.trading_models import AllocationRun, ComplianceRun, TradingEvent, TradingOrder
+from regcoord.service.db.trading_models import (
+    AllocationRun,
+    ComplianceRun,
+    TradingEvent,
+    TradingOrder,
+    TradingSnapshot,
+    TradingTrade,
+)
 from regcoord.service.usecases._context import Ctx, is_system, region_tree
 from regcoord.service.usecases.monitoring import record_credit_events
 
@@ -85,6 +92,7 @@ class Exchange:
         self.book: tr.OrderBook | None = None
         self.committed_seq = 0
         self.owner: int | None = None
+        self.snapshot_seq = 0  # seq of the newest stored snapshot known to this process
 
 
 _EXCHANGES: weakref.WeakKeyDictionary[Engine, Exchange] = weakref.WeakKeyDictionary()
@@ -109,7 +117,7 @@ def _sync(session: Session, ex: Exchange) -> tr.OrderBook:
     """
     if ex.book is not None and ex.book.seq != ex.committed_seq:
         return ex.book
-    book = ex.book if ex.book is not None else tr.OrderBook()
+    book = ex.book if ex.book is not None else _restore(session, ex)
     ex.book = None  # until the catch-up succeeded
     rows = session.execute(
         select(TradingEvent.seq, TradingEvent.payload)
@@ -121,15 +129,49 @@ def _sync(session: Session, ex: Exchange) -> tr.OrderBook:
         if ev.seq != seq:
             raise DataError(f"stored event {seq} carries seq {ev.seq}", source="trading_event", row=seq)
         book.apply(ev)
+    book.forget_history()  # stored: the book keeps no event or trade history in memory
     ex.book = book
     ex.committed_seq = book.seq
     return book
+
+
+#: a snapshot of the book is stored every this many events (by the matching task)
+SNAPSHOT_EVERY = 5_000
+
+
+def _restore(session: Session, ex: Exchange) -> tr.OrderBook:
+    """The book of the newest stored snapshot (an empty book when there is none)."""
+    row = session.execute(
+        select(TradingSnapshot.seq, TradingSnapshot.payload).order_by(TradingSnapshot.seq.desc()).limit(1)
+    ).first()
+    if row is None:
+        return tr.OrderBook()
+    book = tr.OrderBook.from_snapshot(json.loads(row[1]))
+    if book.seq != row[0]:
+        raise DataError(f"snapshot {row[0]} holds seq {book.seq}", source="trading_snapshot", row=row[0])
+    ex.snapshot_seq = book.seq
+    return book
+
+
+def _maybe_snapshot(session: Session, ex: Exchange, now: datetime) -> None:
+    """Store a snapshot of the committed book when :data:`SNAPSHOT_EVERY` events passed since the last."""
+    book = ex.book
+    if book is None or book.seq != ex.committed_seq or book.seq - ex.snapshot_seq < SNAPSHOT_EVERY:
+        return
+    try:
+        session.add(TradingSnapshot(seq=book.seq, payload=canonical_json(book.snapshot()), at=now))
+        session.commit()
+    except Exception:  # derived data: another worker may have stored this one; the log is intact
+        session.rollback()
+        log.warning("trading: snapshot at seq %s not stored", book.seq, exc_info=True)
+    ex.snapshot_seq = book.seq
 
 
 def _on_commit(session: Session) -> None:
     ex = session.info.pop("trading_exchange", None)
     if ex is not None and ex.book is not None:
         ex.committed_seq = ex.book.seq
+        ex.book.forget_history()  # every event and trade of the book is stored now
 
 
 def _on_rollback(session: Session) -> None:
@@ -307,6 +349,7 @@ class Matcher:
                             return False
                         jobs[0].future.set_exception(exc)
                         return True
+                    _maybe_snapshot(s, ex, jobs[-1].now)
                 finally:
                     for k in (LOCKED, FAST, IDEMPOTENCY, audit.BATCH_HEAD):
                         s.info.pop(k, None)
@@ -406,6 +449,7 @@ def _command(ctx: Ctx, run: Callable[[tr.OrderBook], T]) -> tuple[T, list[tr.Eve
         s.info["trading_listeners"] = True
     s.info["trading_exchange"] = ex
     start = book.seq
+    n0 = book.trade_count
     result = run(book)
     events = book.events_since(start)
     for ev in events:
@@ -417,6 +461,20 @@ def _command(ctx: Ctx, run: Callable[[tr.OrderBook], T]) -> tuple[T, list[tr.Eve
                 payload=canonical_json(data),
                 user_id=ctx.principal.user_id,
                 at=ctx.now,
+            )
+        )
+    for t in book.trades(n0):
+        s.add(
+            TradingTrade(
+                trade_id=t.trade_id,
+                event_seq=t.event_seq,
+                instrument=t.instrument.code,
+                price_fen=t.price,
+                quantity=t.quantity,
+                buy_order=t.buy_order,
+                sell_order=t.sell_order,
+                buyer=t.buyer,
+                seller=t.seller,
             )
         )
     if not s.info.get(FAST):
@@ -892,18 +950,34 @@ def instruments(ctx: Ctx) -> list[str]:
 def trades(
     ctx: Ctx, *, instrument: str | None = None, holder: str | None = None, after: int = 0, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Trades (public), oldest first from trade id ``after + 1``, optionally filtered."""
+    """Trades (public), oldest first from trade id ``after + 1``, optionally filtered (keyset page)."""
     code = None if instrument is None else _instrument(instrument).code
     h = None if holder is None else _holder(ctx, holder)
     start = _int(after, "after", minimum=0)
     cap = _int(limit, "limit")
-    found = _read(ctx, lambda b: b.trades(min(start, b.trade_count)))
-    out = [
-        t.to_dict()
-        for t in found
-        if (code is None or t.instrument.code == code) and (h is None or h in (t.buyer, t.seller))
-    ]
-    return out[:cap]
+    q = select(TradingTrade).where(TradingTrade.trade_id > start)
+    if code is not None:
+        q = q.where(TradingTrade.instrument == code)
+    if h is not None:
+        q = q.where((TradingTrade.buyer == h) | (TradingTrade.seller == h))
+    rows = ctx.session.scalars(q.order_by(TradingTrade.trade_id).limit(cap))
+    return [trade_out(r) for r in rows]
+
+
+def trade_out(r: TradingTrade) -> dict[str, Any]:
+    """JSON of a stored trade (the fields of :meth:`regcoord.trading.Trade.to_dict`)."""
+    return {
+        "trade_id": r.trade_id,
+        "event_seq": r.event_seq,
+        "instrument": r.instrument,
+        "price_fen": r.price_fen,
+        "quantity": r.quantity,
+        "value_fen": r.price_fen * r.quantity,
+        "buy_order": r.buy_order,
+        "sell_order": r.sell_order,
+        "buyer": r.buyer,
+        "seller": r.seller,
+    }
 
 
 def orders(ctx: Ctx, holder: str, *, limit: int = 200) -> list[dict[str, Any]]:
