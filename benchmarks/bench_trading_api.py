@@ -125,6 +125,40 @@ def engine_rate(n: int = 200_000) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def matcher_rate(url: str, n: int = 3000) -> tuple[float, float]:
+    """Orders per second of the matching task alone (no HTTP): ``n`` orders queued at once.
+
+    Returns (orders/s, mean orders per group commit).
+    """
+    engine = make_engine(url)
+    m = uc.Matcher(make_sessionmaker(engine))
+    regions = list(province_codes())
+
+    def order(k: int) -> Any:
+        rng = random.Random(10_000 + k)
+
+        def run(c: Ctx) -> dict[str, Any]:
+            return uc.place_order(
+                c,
+                holder=regions[k % len(regions)],
+                instrument=INSTRUMENT,
+                side=rng.choice(("buy", "sell")),
+                quantity=rng.randint(1, 10),
+                price_fen=rng.randint(4900, 5100),
+            )
+
+        return run
+
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    futs = [m.submit(order(k), system_principal(), now, fast=True) for k in range(n)]
+    for f in futs:
+        f.result()
+    rate = n / (time.perf_counter() - t0)
+    engine.dispose()
+    return rate, m.commands / max(m.batches, 1)
+
+
 async def drive(
     base: str, traders: list[tuple[str, str]], seconds: float, *, orders: bool
 ) -> tuple[list[float], int, int]:
@@ -213,9 +247,13 @@ def main() -> None:
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
         sizes = np.array(batches or [0])
         check = check_book(base, len(province_codes()))
-    finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+        m_rate, m_batch = matcher_rate(url)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
         drop_database()
     engine = engine_rate()
     o = np.array(o_lat) * 1000
@@ -247,7 +285,11 @@ def main() -> None:
         "that group commit. Goal: 500 orders/s or more with p99 under 100 ms.\n\n" + table(rows) + "\n\n"
         f"Group commit: median {np.median(sizes):.0f} orders per transaction, p99 "
         f"{np.percentile(sizes, 99):.0f}, largest {sizes.max()}. Matching engine alone, same run: "
-        f"{engine:,.0f} actions/s; API / engine: {o_n / wall / engine:.4f}. "
+        f"{engine:,.0f} actions/s; API / engine: {o_n / wall / engine:.4f}. Matching task alone (3,000 "
+        f"orders queued at once in the server's code, no HTTP, same database): {m_rate:,.0f} orders/s, "
+        f"{m_batch:.0f} orders per commit. Order throughput / healthz throughput: "
+        f"{(o_n / wall) / (h_n / peer_seconds):.2f} (the previous design, one transaction per order under "
+        "the trading lock, measured 114 orders/s against 394 healthz/s = 0.29 on a quiet machine, load 1.7). "
         f"Ratio order p50 / healthz p50: {np.percentile(o, 50) / np.percentile(h, 50):.1f}x; "
         f"order p99 / healthz p99: {np.percentile(o, 99) / np.percentile(h, 99):.1f}x. "
         f"After the run: {check['trades']:,} trades, {check['events']:,} book events; rights and money "

@@ -176,3 +176,17 @@ def test_restart_from_snapshot_plus_later_events_and_no_history_in_memory(
     with sessions() as s:
         assert uc.book_state(Ctx(s, system_principal(), NOW, region_tree())) == full.state()
     assert tr.OrderBook.replay(_log(sessions)).state() == full.state()
+
+
+def test_a_request_cancelled_before_its_turn_is_not_run(world: Any) -> None:
+    sessions = world.app.state.sessions
+    _setup(sessions)
+    m = uc.Matcher(sessions)
+    gone: Future[Any] = Future()
+    m.queue.put(uc._Job(_order("33", "sell", 7, 700), system_principal(), NOW, gone, True))
+    assert gone.cancel()  # the client disconnected while its order waited
+    kept = m.submit(_order("33", "sell", 3, 650), system_principal(), NOW, fast=True)
+    assert kept.result(timeout=30)["quantity"] == 3
+    assert gone.cancelled()
+    log = _log(sessions)
+    assert len(log) == 5 and isinstance(log[-1], tr.SubmitOrder) and log[-1].quantity == 3

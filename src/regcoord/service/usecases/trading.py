@@ -291,6 +291,11 @@ class Matcher:
                     jobs.append(self.queue.get_nowait())
                 except queue.Empty:
                     break
+            # a request whose client went away before its turn is not run (never acknowledged);
+            # from here on its future can no longer be cancelled
+            jobs = [j for j in jobs if j.future.set_running_or_notify_cancel()]
+            if not jobs:
+                continue
             try:
                 if not self._batch(jobs):
                     for job in jobs:
