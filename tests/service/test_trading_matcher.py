@@ -153,7 +153,11 @@ def test_restart_from_snapshot_plus_later_events_and_no_history_in_memory(
         ex = uc.exchange(s)
         assert ex.book is not None
         assert ex.book.events == [] and ex.book.trades() == []  # nothing of the history in memory
-        stored_trades = uc.trades(Ctx(s, system_principal(), NOW, region_tree()))
+        rctx = Ctx(s, system_principal(), NOW, region_tree())
+        stored_trades = uc.trades(rctx)
+        assert uc.recent_trades(rctx, limit=1) == stored_trades[-1:]  # newest first, for the pages
+        assert uc.recent_trades(rctx, holder="34") == stored_trades[::-1]
+        assert uc.trades(rctx, after=1) == stored_trades[1:]  # keyset page after trade 1
     assert sorted(seq for seq, _ in snaps) == [5, 10]  # 5 events since the last one (none: 0)
     for seq, payload in snaps:
         assert (

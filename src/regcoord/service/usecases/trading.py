@@ -969,6 +969,21 @@ def trades(
     return [trade_out(r) for r in rows]
 
 
+def recent_trades(
+    ctx: Ctx, *, instrument: str | None = None, holder: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` trades, newest first, optionally of one instrument or holder (pages)."""
+    code = None if instrument is None else _instrument(instrument).code
+    h = None if holder is None else _holder(ctx, holder)
+    q = select(TradingTrade)
+    if code is not None:
+        q = q.where(TradingTrade.instrument == code)
+    if h is not None:
+        q = q.where((TradingTrade.buyer == h) | (TradingTrade.seller == h))
+    rows = ctx.session.scalars(q.order_by(TradingTrade.trade_id.desc()).limit(_int(limit, "limit")))
+    return [trade_out(r) for r in rows]
+
+
 def trade_out(r: TradingTrade) -> dict[str, Any]:
     """JSON of a stored trade (the fields of :meth:`regcoord.trading.Trade.to_dict`)."""
     return {
