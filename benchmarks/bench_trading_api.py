@@ -11,12 +11,14 @@ provinces.  The service runs as its own process (``regcoord serve``, one uvicorn
 the default deployment) on a loopback port; this process drives it with asyncio + httpx.
 
 Each trader places limit orders in a loop for ``--duration`` seconds: random side,
-1-10 units, price uniform in 4,900..5,100 fen, with an ``Idempotency-Key``.  Every
-order is one transaction: matching under the trading lock, its book event, its order
-row, its audit event (hash chain) and its idempotency record, committed before the 201.
+1-10 units, price uniform in 4,900..5,100 fen, with an ``Idempotency-Key``.  Orders are
+queued to the matching task, which runs every order waiting in one transaction (its book
+events, order rows, hash-chained audit events and idempotency records) and answers each
+after that group commit (the ``Commit-Batch`` header gives the batch size).
 
-Peer: ``GET /healthz`` of the same server at the same concurrency (the floor of the
-HTTP stack, no database); the ratio says how much of the latency is the order's own work.
+Peers, in the same run: ``GET /healthz`` of the same server at the same concurrency (the
+floor of the HTTP stack, no database) and the matching engine alone
+(:func:`regcoord.trading.run_flow` of a random flow in this process, no I/O).
 After the run the book is checked: rights and money conserved, no negative balance,
 audit chain verified.
 """
@@ -47,6 +49,7 @@ from regcoord.service.db import make_engine, make_sessionmaker
 from regcoord.service.usecases import Ctx, actors
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import region_tree, system_principal
+from regcoord.trading import OrderBook, endow, random_order_flow, run_flow
 
 PG_URL = os.environ.get("REGCOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 DB_NAME = "regcoord_bench_trading"
@@ -112,11 +115,56 @@ def setup(url: str, traders: int) -> list[tuple[str, str]]:
     return out
 
 
+def engine_rate(n: int = 200_000) -> float:
+    """Actions per second of the matching engine alone on a random flow of the 31 provinces."""
+    flow = random_order_flow(n, holders=province_codes(), seed=1)
+    book = OrderBook()
+    endow(book, flow)
+    t0 = time.perf_counter()
+    run_flow(book, flow)
+    return n / (time.perf_counter() - t0)
+
+
+def matcher_rate(url: str, n: int = 3000) -> tuple[float, float]:
+    """Orders per second of the matching task alone (no HTTP): ``n`` orders queued at once.
+
+    Returns (orders/s, mean orders per group commit).
+    """
+    engine = make_engine(url)
+    m = uc.Matcher(make_sessionmaker(engine))
+    regions = list(province_codes())
+
+    def order(k: int) -> Any:
+        rng = random.Random(10_000 + k)
+
+        def run(c: Ctx) -> dict[str, Any]:
+            return uc.place_order(
+                c,
+                holder=regions[k % len(regions)],
+                instrument=INSTRUMENT,
+                side=rng.choice(("buy", "sell")),
+                quantity=rng.randint(1, 10),
+                price_fen=rng.randint(4900, 5100),
+            )
+
+        return run
+
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    futs = [m.submit(order(k), system_principal(), now, fast=True) for k in range(n)]
+    for f in futs:
+        f.result()
+    rate = n / (time.perf_counter() - t0)
+    engine.dispose()
+    return rate, m.commands / max(m.batches, 1)
+
+
 async def drive(
     base: str, traders: list[tuple[str, str]], seconds: float, *, orders: bool
 ) -> tuple[list[float], int, int]:
     """Run every trader for ``seconds``; returns latencies (s), errors, answered requests."""
     latencies: list[float] = []
+    batches.clear()
     errors = 0
     limits = httpx.Limits(max_connections=len(traders), max_keepalive_connections=len(traders))
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
@@ -143,6 +191,8 @@ async def drive(
                             headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
                         )
                         ok = r.status_code == 201
+                        if ok:
+                            batches.append(int(r.headers.get("Commit-Batch", "1")))
                     else:
                         r = await client.get("/healthz")
                         ok = r.status_code == 200
@@ -153,6 +203,9 @@ async def drive(
 
         await asyncio.gather(*(trader(k, region, tok) for k, (region, tok) in enumerate(traders)))
     return latencies, errors, len(latencies)
+
+
+batches: list[int] = []  # group-commit size of each acknowledged order
 
 
 def check_book(base: str, regions: int) -> dict[str, Any]:
@@ -192,11 +245,17 @@ def main() -> None:
         o_lat, o_err, o_n = asyncio.run(drive(base, traders, args.duration, orders=True))
         wall = time.perf_counter() - t0
         load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+        sizes = np.array(batches or [0])
         check = check_book(base, len(province_codes()))
-    finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+        m_rate, m_batch = matcher_rate(url)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
         drop_database()
+    engine = engine_rate()
     o = np.array(o_lat) * 1000
     h = np.array(h_lat) * 1000
     rows = [
@@ -221,8 +280,16 @@ def main() -> None:
         "## Rights trading API (order placement on PostgreSQL)\n\n"
         f"{args.traders} concurrent traders (asyncio + httpx, a second process) place limit orders for "
         f"{args.duration:.0f} s through `POST /api/trading/orders` with an Idempotency-Key; one uvicorn "
-        "worker; each order is one transaction (matching under the trading lock, book event, order row, "
-        "hash-chained audit event, idempotency record).\n\n" + table(rows) + "\n\n"
+        "worker; orders are queued to the matching task, which runs the orders waiting in one transaction "
+        "(book events, order rows, hash-chained audit events, idempotency records) and answers each after "
+        "that group commit. Goal: 500 orders/s or more with p99 under 100 ms.\n\n" + table(rows) + "\n\n"
+        f"Group commit: median {np.median(sizes):.0f} orders per transaction, p99 "
+        f"{np.percentile(sizes, 99):.0f}, largest {sizes.max()}. Matching engine alone, same run: "
+        f"{engine:,.0f} actions/s; API / engine: {o_n / wall / engine:.4f}. Matching task alone (3,000 "
+        f"orders queued at once in the server's code, no HTTP, same database): {m_rate:,.0f} orders/s, "
+        f"{m_batch:.0f} orders per commit. Order throughput / healthz throughput: "
+        f"{(o_n / wall) / (h_n / peer_seconds):.2f} (the previous design, one transaction per order under "
+        "the trading lock, measured 114 orders/s against 394 healthz/s = 0.29 on a quiet machine, load 1.7). "
         f"Ratio order p50 / healthz p50: {np.percentile(o, 50) / np.percentile(h, 50):.1f}x; "
         f"order p99 / healthz p99: {np.percentile(o, 99) / np.percentile(h, 99):.1f}x. "
         f"After the run: {check['trades']:,} trades, {check['events']:,} book events; rights and money "

@@ -1,7 +1,8 @@
 """Durability of the order book: SIGKILL the server mid-burst of orders, restart, compare.
 
 The server runs as a real process (``regcoord serve``) on a free loopback port with a
-SQLite file.  Four client threads place limit orders for two regions; the server is
+SQLite file.  Twelve client threads place limit orders for two regions (acknowledged after the group
+commit of the matching task's batch, on SQLite and PostgreSQL); the server is
 killed with SIGKILL mid-burst and restarted on the same file.  The book the restarted
 server rebuilt from its stored events must equal a book built independently, on the
 client side, from the setup events and every *acknowledged* submission (the client's
@@ -38,7 +39,9 @@ Request = tuple[str, str, int, int]  # holder, side, quantity, price
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
 def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp_path: Path) -> None:
     w = world
     for region in ("33", "34"):
@@ -66,6 +69,7 @@ def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp
 
     acked: list[tuple[int, int, Request]] = []  # (seq, order_id, request)
     pending: Counter[Request] = Counter()  # sent, not answered
+    batches: list[int] = []  # size of the group commit that acknowledged each order
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -99,8 +103,9 @@ def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp
                     pending[req] -= 1
                     if resp.status_code == 201:
                         acked.append((resp.json()["seq"], resp.json()["order_id"], req))
+                        batches.append(int(resp.headers["Commit-Batch"]))
 
-    threads = [threading.Thread(target=burst, args=(k,)) for k in range(4)]
+    threads = [threading.Thread(target=burst, args=(k,)) for k in range(12)]
     for t in threads:
         t.start()
     deadline = time.monotonic() + 20
@@ -112,6 +117,7 @@ def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp
     for t in threads:
         t.join()
     assert len(acked) >= 80, log.read_text()[-2000:]
+    assert all(1 <= b <= 256 for b in batches)
 
     proc = start_server(w.url, port, log)  # restart on the same file: the book is replayed from the log
     try:

@@ -28,6 +28,7 @@ from regcoord.trading import (
     benchmarking,
     endow,
     grandfathering,
+    msr_run,
     per_capita,
     random_order_flow,
     run_flow,
@@ -261,3 +262,57 @@ def allocate_cmd(
             else ""
         )
     )
+
+
+def _tnac_pairs(values: list[str]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for i, text in enumerate(values):
+        year, sep, n = text.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            y, v = int(year.strip()), int(n.strip().replace(",", "").replace("_", ""))
+        except ValueError:
+            raise DataError(
+                f"--tnac {text!r} is malformed",
+                row=i,
+                column="--tnac",
+                expected="YEAR=N, e.g. 2022=1134794738",
+            ) from None
+        if not 2017 <= y <= 2100 or v < 0:
+            raise DataError(
+                f"--tnac {text!r} is out of range", row=i, column="--tnac", expected="2017<=YEAR<=2100, N>=0"
+            )
+        if y in out:
+            raise DataError(
+                f"--tnac year {y} is given twice", row=i, column="--tnac", expected="each year once"
+            )
+        out[y] = v
+    return out
+
+
+@app.command("msr")
+def msr_cmd(
+    tnac: list[str] = typer.Option(
+        ...,
+        "--tnac",
+        help="YEAR=N: total number of allowances in circulation of YEAR (repeat). 流通配额总量。",
+    ),
+    held: int | None = typer.Option(
+        None, "--held", min=0, help="Allowances in the reserve before the first year (optional). 期初储备量。"
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON. 输出 JSON。"),
+) -> None:
+    """EU market stability reserve: yearly intake and release from the published TNAC.
+
+    欧盟市场稳定储备：按公布的流通配额总量（TNAC）计算每年纳入量与释放量（规则集 eu_ets_msr）。
+    """
+    with user_errors():
+        run = msr_run(load_rule_set("eu_ets_msr"), _tnac_pairs(tnac), held)
+    if json_out:
+        print_json(run.to_dict())
+        return
+    table = Table("year 年份", "TNAC 流通配额", "intake 纳入", "release 释放", "rule 规则")
+    for y in run.years:
+        table.add_row(str(y.year), f"{y.tnac:,}", f"{y.intake:,}", f"{y.release:,}", y.rule)
+    console.print(table)

@@ -56,12 +56,17 @@ def append(
     payload: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain inside the session's current transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
+    """Append one event to the chain inside the session's current transaction.
+
+    Group commit: while ``session.info[BATCH_HEAD]`` holds the head ``(seq, hash)`` of
+    this transaction's chain (the caller locked and read it once with :func:`lock_head`),
+    the event is chained on it without a query and left for the caller's one flush.
+    """
+    batch_head = session.info.get(BATCH_HEAD)
+    if batch_head is not None:
+        last: Any = batch_head
+    else:
+        last = lock_head(session)
     seq, prev = (1, GENESIS) if last is None else (last[0] + 1, last[1])
     when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
     body = {
@@ -85,8 +90,25 @@ def append(
         hash=event_hash(prev, body),
     )
     session.add(row)
-    session.flush()
+    if batch_head is not None:
+        session.info[BATCH_HEAD] = (seq, row.hash)
+    else:
+        session.flush()
     return row
+
+
+#: ``session.info`` key of the chain head kept in memory during a group commit
+BATCH_HEAD = "audit_batch_head"
+
+
+def lock_head(session: Session) -> tuple[int, str] | None:
+    """Lock the chain for this transaction and return its head ``(seq, hash)`` (None: empty)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    return None if last is None else (int(last[0]), str(last[1]))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ resting order and one tuple per event and per trade.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from heapq import heapify, heappop, heappush
 from typing import Any
@@ -360,6 +360,8 @@ class OrderBook:
         self._retired: dict[Instrument, int] = {}
         self._next_oid = 1
         self._dead = 0  # cancelled orders still sitting in their levels
+        self._base = 0  # events before this seq are not held (a snapshot or forget_history)
+        self._trade_base = 0  # trades before this count are not held
 
     # ------------------------------------------------------------------ accounts
     def _account(self, holder: str) -> _Account:
@@ -390,7 +392,7 @@ class OrderBook:
         """Pay ``amount`` fen into ``holder``'s account (opening it); returns the event seq."""
         amount = _positive_int(amount, "amount")
         acct = self._open(holder)
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((DepositMoney, seq, holder, amount))
         acct.money += amount
         return seq
@@ -402,7 +404,7 @@ class OrderBook:
             raise DataError(f"{instrument!r} is not an Instrument", column="instrument")
         self._check_holder_right(holder, instrument)
         acct = self._open(holder)
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((IssueRights, seq, holder, instrument, units))
         acct.rights[instrument] = acct.rights.get(instrument, 0) + units
         return seq
@@ -424,7 +426,7 @@ class OrderBook:
             raise ConflictError(
                 f"holder {holder!r} has {have} available units of {instrument.code}, cannot surrender {units}"
             )
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((Surrender, seq, holder, instrument, units, int(period)))
         acct.rights[instrument] -= units
         self._retired[instrument] = self._retired.get(instrument, 0) + units
@@ -504,7 +506,7 @@ class OrderBook:
                     f"{instrument.code} available, the sell order needs {quantity}"
                 )
             acct.rights_held[instrument] = held + quantity
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         oid = self._next_oid
         self._next_oid = oid + 1
         self._log.append((SubmitOrder, seq, oid, holder, instrument, side, "limit", quantity, price, None))
@@ -547,7 +549,7 @@ class OrderBook:
                     f"holder {acct.holder!r} has {have} units of {inst.code} available, "
                     f"the sell order needs {quantity}"
                 )
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         oid = self._next_oid
         self._next_oid = oid + 1
         side = "buy" if buy else "sell"
@@ -741,7 +743,7 @@ class OrderBook:
         o = self._orders.get(order_id)
         if o is None:
             raise NotFound(f"order {order_id!r} is not resting (unknown, filled or cancelled)")
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((CancelOrder, seq, order_id))
         self._kill(o)
         self._dead += 1
@@ -780,7 +782,7 @@ class OrderBook:
                     f"holder {a.holder!r} has {have} units of {inst.code} available, "
                     f"the replaced order needs {extra} more"
                 )
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((ReplaceOrder, seq, order_id, new_price, new_qty))
         if new_price == o.price and new_qty <= o.qty:
             if o.buy:
@@ -825,7 +827,7 @@ class OrderBook:
         m = self._market(instrument)
         if m.call:
             raise ConflictError(f"{instrument.code} is already in a call auction")
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((StartCall, seq, instrument))
         m.call = True
         return seq
@@ -840,7 +842,7 @@ class OrderBook:
         m = self._markets.get(instrument)
         if m is None or not m.call:
             raise ConflictError(f"{getattr(instrument, 'code', instrument)} is not in a call auction")
-        seq = len(self._log) + 1
+        seq = self._base + len(self._log) + 1
         self._log.append((Uncross, seq, instrument, reference_price))
         ref = reference_price if reference_price is not None else m.last_price
         buys = m.live_orders(True)
@@ -885,31 +887,121 @@ class OrderBook:
     @property
     def seq(self) -> int:
         """Sequence number of the last event (0 for an empty book)."""
-        return len(self._log)
+        return self._base + len(self._log)
 
     @property
     def events(self) -> list[Event]:
-        """The event log as immutable event objects, in sequence order."""
+        """The events held, in sequence order (all of them unless the book was restored from a
+        snapshot or told to :meth:`forget_history`: then those after that point)."""
         return [row[0](*row[1:]) for row in self._log]
 
     def events_since(self, seq: int) -> list[Event]:
         """Events with sequence number greater than ``seq`` (for incremental persistence)."""
-        return [row[0](*row[1:]) for row in self._log[seq:]]
+        if seq < self._base:
+            raise DataError(
+                f"events up to {self._base} are no longer held", column="seq", expected=f">= {self._base}"
+            )
+        return [row[0](*row[1:]) for row in self._log[seq - self._base :]]
 
     @property
     def trade_count(self) -> int:
         """Number of trades so far."""
-        return len(self._trades)
+        return self._trade_base + len(self._trades)
 
     def trades(self, start: int = 0) -> list[Trade]:
-        """Trades from index ``start`` on (trade ids are 1-based and consecutive)."""
-        return [Trade(start + i + 1, *t) for i, t in enumerate(self._trades[start:])]
+        """Trades from index ``start`` on (trade ids are 1-based and consecutive); only the
+        trades held (see :meth:`forget_history`) are returned."""
+        start = max(start, self._trade_base)
+        return [Trade(start + i + 1, *t) for i, t in enumerate(self._trades[start - self._trade_base :])]
+
+    def forget_history(self) -> None:
+        """Drop the events and trades held (a service that stored them keeps memory bounded).
+
+        The state, the sequence number and the trade count are unchanged; :meth:`events_since`
+        and :meth:`trades` then reach back only to this point.
+        """
+        self._base += len(self._log)
+        self._log.clear()
+        self._trade_base += len(self._trades)
+        self._trades.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The complete state as plain JSON (:meth:`from_snapshot` restores it exactly).
+
+        Holds the counters (``seq``, next order id, trade count), every account with its
+        reserved parts, every market's phase and last price with its live orders in
+        priority order (price levels best first, time order within a level), the retired
+        units and the self-trade cancellations.  Events and trades are not included: the
+        book restored from the snapshot of ``seq`` and the events after ``seq`` equals the
+        book replayed from every event (tested).
+        """
+        return {
+            "version": 1,
+            "seq": self.seq,
+            "next_order_id": self._next_oid,
+            "trade_count": self.trade_count,
+            "enterprise_rights": sorted(r.value for r in self.enterprise_rights),
+            "accounts": [
+                [
+                    a.holder,
+                    a.money,
+                    a.money_held,
+                    [[i.code, v] for i, v in a.rights.items()],
+                    [[i.code, v] for i, v in a.rights_held.items()],
+                ]
+                for a in self._accounts.values()
+            ],
+            "markets": [
+                [
+                    inst.code,
+                    m.call,
+                    m.last_price,
+                    [[o.oid, o.acct.holder, o.price, o.qty, o.time] for o in m.live_orders(True)],
+                    [[o.oid, o.acct.holder, o.price, o.qty, o.time] for o in m.live_orders(False)],
+                ]
+                for inst, m in self._markets.items()
+            ],
+            "retired": [[i.code, v] for i, v in self._retired.items()],
+            "self_trade_cancels": list(self._stp),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> OrderBook:
+        """The book of a :meth:`snapshot` (events and trades before it are not held)."""
+        if data.get("version") != 1:
+            raise DataError(
+                f"snapshot version {data.get('version')!r} is unknown", column="version", expected="1"
+            )
+        try:
+            book = cls(enterprise_rights=data["enterprise_rights"])
+            book._base = int(data["seq"])
+            book._next_oid = int(data["next_order_id"])
+            book._trade_base = int(data["trade_count"])
+            parse = Instrument.parse
+            for holder, money, held, rights, rights_held in data["accounts"]:
+                a = book._open(holder)
+                a.money, a.money_held = int(money), int(held)
+                a.rights = {parse(c): int(v) for c, v in rights}
+                a.rights_held = {parse(c): int(v) for c, v in rights_held}
+            for code, call, last, bids, asks in data["markets"]:
+                m = book._market(parse(code))
+                m.call, m.last_price = bool(call), None if last is None else int(last)
+                for buy, rows in ((True, bids), (False, asks)):
+                    for oid, holder, price, qty, time in rows:
+                        o = _Order(int(oid), book._accounts[holder], buy, int(price), int(qty), int(time), m)
+                        book._orders[o.oid] = o
+                        m.rest(o)
+            book._retired = {parse(c): int(v) for c, v in data["retired"]}
+            book._stp = [int(x) for x in data["self_trade_cancels"]]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise DataError(f"snapshot is malformed: {exc!r}", column="snapshot") from None
+        return book
 
     def apply(self, event: Event) -> None:
         """Apply one event; its ``seq`` must be the next sequence number."""
-        if event.seq != len(self._log) + 1:
+        if event.seq != self.seq + 1:
             raise DataError(
-                f"event seq {event.seq} out of order", row=event.seq, expected=f"seq {len(self._log) + 1}"
+                f"event seq {event.seq} out of order", row=event.seq, expected=f"seq {self.seq + 1}"
             )
         if isinstance(event, SubmitOrder):
             if event.order_id != self._next_oid:
@@ -968,9 +1060,9 @@ class OrderBook:
                     for o in m.live_orders(buy)
                 )
         return BookState(
-            seq=len(self._log),
+            seq=self.seq,
             next_order_id=self._next_oid,
-            trade_count=len(self._trades),
+            trade_count=self.trade_count,
             accounts=accounts,
             orders=tuple(orders),
             call_phase=tuple(i.code for i, m in sorted(self._markets.items()) if m.call),

@@ -153,6 +153,11 @@ def _replay(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None
             m.IdempotencyRecord.user_id == ctx.principal.user_id, m.IdempotencyRecord.key == key
         )
     )
+    return replay_record(rec, request_hash)
+
+
+def replay_record(rec: m.IdempotencyRecord | None, request_hash: str | None) -> JSONResponse | None:
+    """The stored answer of an idempotency record (None: no record); 422 for another request."""
     if rec is None:
         return None
     if rec.request_hash != request_hash:
@@ -164,6 +169,11 @@ def _replay(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None
     return JSONResponse(
         json.loads(rec.body), status_code=rec.status_code, headers={"Idempotent-Replayed": "true"}
     )
+
+
+def replay_idempotent(ctx: Ctx, key: str, request_hash: str | None) -> JSONResponse | None:
+    """The stored answer of ``key`` (for this user), or None; 422 when the key named another request."""
+    return _replay(ctx, key, request_hash)
 
 
 def utcnow() -> datetime:

@@ -1,14 +1,18 @@
 """Rights trading API: accounts and holdings, depth, orders, trades, allocation and compliance.
 
-Every state-changing call runs its use case inside :func:`usecases.trading.matching` (the
-matching lock of the database, held until the transaction has committed) and answers
-through :func:`respond`, so the book events, the audit event and the idempotency record
-are one transaction.  Creating POSTs take an ``Idempotency-Key``.
+Every state-changing call is queued to the matching task of the database
+(:class:`usecases.trading.Matcher`), which runs the commands waiting in one transaction
+(group commit) and answers each only after that commit: the book events, the audit event
+and the idempotency record of a command are in the same transaction, and an acknowledged
+command survives a crash.  Creating POSTs take an ``Idempotency-Key``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Future
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,7 +20,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent
+from regcoord.errors import PermissionDenied
+from regcoord.service.api.deps import (
+    ERROR_RESPONSES,
+    CtxDep,
+    Id,
+    IdemKey,
+    body_hash,
+    replay_idempotent,
+    replay_record,
+)
+from regcoord.service.db import models as m
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import Ctx
 
@@ -94,65 +108,117 @@ class ComplianceIn(_In):
     reputation_notice: bool = False
 
 
-def _command(
+def _queued(
     ctx: Ctx,
-    produce: Callable[[], Any],
+    run: Callable[[Ctx], Any],
     request: Request,
     body: BaseModel | None,
     key: str | None,
     status: int,
-) -> JSONResponse:
-    """Run a trading use case under the matching lock; commit (and store the idempotent answer) in it."""
-    with uc.matching(ctx):
-        return idempotent(ctx, produce, request, body, key, status=status)
+    *,
+    fast: bool = True,
+) -> Awaitable[JSONResponse]:
+    """Queue a trading use case to the matching task; answer after the group commit of its batch.
+
+    The job runs on the matching task's session: it replays a stored answer for a known
+    ``Idempotency-Key`` (same request hash; the batch's keys are looked up in one query),
+    else runs the use case and stores the answer with the key in the same transaction as
+    the book events and the audit event.  ``fast``: see :meth:`usecases.trading.Matcher.submit`.
+    """
+    if key is not None and ctx.principal.user_id is None:
+        raise PermissionDenied("authentication required")
+    request_hash = body_hash(request, body)
+
+    def job(c: Ctx) -> JSONResponse:
+        known = c.session.info.get(uc.IDEMPOTENCY)
+        if key is not None:
+            if known is None:
+                replay = replay_idempotent(c, key, request_hash)
+            else:
+                replay = replay_record(known.get((c.principal.user_id, key)), request_hash)
+            if replay is not None:
+                return replay
+        out = run(c)
+        if key is not None:
+            rec = m.IdempotencyRecord(
+                user_id=c.principal.user_id,
+                key=key,
+                request_hash=request_hash,
+                status_code=status,
+                body=json.dumps(out, ensure_ascii=False),
+                created_at=c.now,
+            )
+            c.session.add(rec)
+            if known is not None:
+                known[(c.principal.user_id, key)] = rec  # a repeat in the same batch replays it
+        return JSONResponse(out, status_code=status)
+
+    fut = uc.matcher(request.app.state.sessions).submit(job, ctx.principal, ctx.now, fast=fast, key=key)
+    return _answer(fut)
+
+
+async def _answer(fut: Future[JSONResponse]) -> JSONResponse:
+    resp = await asyncio.wrap_future(fut)
+    resp.headers["Commit-Batch"] = str(getattr(fut, "batch_size", 1))  # commands in its transaction
+    return resp
 
 
 @router.post("/deposits", status_code=201, summary="Deposit money into an account / 资金入账")
-def deposit(ctx: CtxDep, body: DepositIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    return _command(ctx, lambda: uc.deposit(ctx, **body.model_dump()), request, body, key, 201)
+async def deposit(ctx: CtxDep, body: DepositIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return await _queued(ctx, lambda c: uc.deposit(c, **body.model_dump()), request, body, key, 201)
 
 
 @router.post("/orders", status_code=201, summary="Place an order / 下单")
-def place_order(ctx: CtxDep, body: OrderIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    return _command(ctx, lambda: uc.place_order(ctx, **body.model_dump()), request, body, key, 201)
+async def place_order(ctx: CtxDep, body: OrderIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return await _queued(ctx, lambda c: uc.place_order(c, **body.model_dump()), request, body, key, 201)
 
 
 @router.post("/orders/{order_id}/cancel", summary="Cancel a resting order / 撤单")
-def cancel_order(ctx: CtxDep, order_id: Id, request: Request) -> JSONResponse:
-    return _command(ctx, lambda: uc.cancel_order(ctx, order_id), request, None, None, 200)
+async def cancel_order(ctx: CtxDep, order_id: Id, request: Request) -> JSONResponse:
+    return await _queued(ctx, lambda c: uc.cancel_order(c, order_id), request, None, None, 200)
 
 
 @router.post("/orders/{order_id}/replace", summary="Replace a resting order / 改单")
-def replace_order(ctx: CtxDep, order_id: Id, body: ReplaceIn, request: Request) -> JSONResponse:
-    return _command(
-        ctx, lambda: uc.replace_order(ctx, order_id, **body.model_dump()), request, body, None, 200
+async def replace_order(ctx: CtxDep, order_id: Id, body: ReplaceIn, request: Request) -> JSONResponse:
+    return await _queued(
+        ctx, lambda c: uc.replace_order(c, order_id, **body.model_dump()), request, body, None, 200
     )
 
 
 @router.post("/call/start", summary="Open a call auction phase / 开始集合竞价")
-def start_call(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
-    return _command(ctx, lambda: uc.start_call(ctx, instrument=body.instrument), request, body, None, 200)
+async def start_call(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
+    return await _queued(
+        ctx, lambda c: uc.start_call(c, instrument=body.instrument), request, body, None, 200
+    )
 
 
 @router.post("/call/uncross", summary="Execute the call auction / 集合竞价撮合")
-def uncross(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
-    return _command(ctx, lambda: uc.uncross(ctx, instrument=body.instrument), request, body, None, 200)
+async def uncross(ctx: CtxDep, body: PhaseIn, request: Request) -> JSONResponse:
+    return await _queued(
+        ctx, lambda c: uc.uncross(c, instrument=body.instrument), request, body, None, 200, fast=False
+    )
 
 
 @router.post("/allocations", status_code=201, summary="Run an initial allocation / 初始分配")
-def allocate(ctx: CtxDep, body: AllocationIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    def produce() -> dict[str, Any]:
+async def allocate(ctx: CtxDep, body: AllocationIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    def produce(c: Ctx) -> dict[str, Any]:
         args = body.model_dump()
         args["bids"] = [b.model_dump() for b in body.bids]
-        return uc.allocation_out(uc.run_allocation(ctx, **args))
+        return uc.allocation_out(uc.run_allocation(c, **args))
 
-    return _command(ctx, produce, request, body, key, 201)
+    return await _queued(ctx, produce, request, body, key, 201, fast=False)
 
 
 @router.post("/compliance", status_code=201, summary="Settle compliance for a period / 履约清缴")
-def settle(ctx: CtxDep, body: ComplianceIn, request: Request, key: IdemKey = None) -> JSONResponse:
-    return _command(
-        ctx, lambda: uc.compliance_out(uc.settle(ctx, **body.model_dump())), request, body, key, 201
+async def settle(ctx: CtxDep, body: ComplianceIn, request: Request, key: IdemKey = None) -> JSONResponse:
+    return await _queued(
+        ctx,
+        lambda c: uc.compliance_out(uc.settle(c, **body.model_dump())),
+        request,
+        body,
+        key,
+        201,
+        fast=False,
     )
 
 

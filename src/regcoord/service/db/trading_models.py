@@ -77,3 +77,31 @@ class ComplianceRun(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TradingTrade(Base):
+    """A trade, written with the event that made it (the book keeps no trade history in memory)."""
+
+    __tablename__ = "trading_trade"
+    trade_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("trading_event.seq"), index=True)
+    instrument: Mapped[str] = mapped_column(String(30), index=True)
+    price_fen: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
+    buy_order: Mapped[int] = mapped_column(Integer)
+    sell_order: Mapped[int] = mapped_column(Integer)
+    buyer: Mapped[str] = mapped_column(String(40), index=True)
+    seller: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class TradingSnapshot(Base):
+    """The book's complete state after event ``seq`` (:meth:`regcoord.trading.OrderBook.snapshot`).
+
+    A restart restores the newest snapshot and applies the events after it.  Derived data:
+    it can be dropped at any time and is rewritten as the log grows.
+    """
+
+    __tablename__ = "trading_snapshot"
+    seq: Mapped[int] = mapped_column(ForeignKey("trading_event.seq"), primary_key=True, autoincrement=False)
+    payload: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

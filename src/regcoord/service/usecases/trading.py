@@ -44,23 +44,35 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, event, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from regcoord import agreements as ag
 from regcoord import trading as tr
-from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
+from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
+from regcoord.service import audit
 from regcoord.service.audit import canonical_json
-from regcoord.service.db.trading_models import AllocationRun, ComplianceRun, TradingEvent, TradingOrder
-from regcoord.service.usecases._context import Ctx, is_system
+from regcoord.service.db import models as m
+from regcoord.service.db.trading_models import (
+    AllocationRun,
+    ComplianceRun,
+    TradingEvent,
+    TradingOrder,
+    TradingSnapshot,
+    TradingTrade,
+)
+from regcoord.service.usecases._context import Ctx, is_system, region_tree
 from regcoord.service.usecases.monitoring import record_credit_events
 
 log = logging.getLogger("regcoord.service.security")
@@ -80,6 +92,7 @@ class Exchange:
         self.book: tr.OrderBook | None = None
         self.committed_seq = 0
         self.owner: int | None = None
+        self.snapshot_seq = 0  # seq of the newest stored snapshot known to this process
 
 
 _EXCHANGES: weakref.WeakKeyDictionary[Engine, Exchange] = weakref.WeakKeyDictionary()
@@ -104,7 +117,7 @@ def _sync(session: Session, ex: Exchange) -> tr.OrderBook:
     """
     if ex.book is not None and ex.book.seq != ex.committed_seq:
         return ex.book
-    book = ex.book if ex.book is not None else tr.OrderBook()
+    book = ex.book if ex.book is not None else _restore(session, ex)
     ex.book = None  # until the catch-up succeeded
     rows = session.execute(
         select(TradingEvent.seq, TradingEvent.payload)
@@ -116,15 +129,49 @@ def _sync(session: Session, ex: Exchange) -> tr.OrderBook:
         if ev.seq != seq:
             raise DataError(f"stored event {seq} carries seq {ev.seq}", source="trading_event", row=seq)
         book.apply(ev)
+    book.forget_history()  # stored: the book keeps no event or trade history in memory
     ex.book = book
     ex.committed_seq = book.seq
     return book
+
+
+#: a snapshot of the book is stored every this many events (by the matching task)
+SNAPSHOT_EVERY = 5_000
+
+
+def _restore(session: Session, ex: Exchange) -> tr.OrderBook:
+    """The book of the newest stored snapshot (an empty book when there is none)."""
+    row = session.execute(
+        select(TradingSnapshot.seq, TradingSnapshot.payload).order_by(TradingSnapshot.seq.desc()).limit(1)
+    ).first()
+    if row is None:
+        return tr.OrderBook()
+    book = tr.OrderBook.from_snapshot(json.loads(row[1]))
+    if book.seq != row[0]:
+        raise DataError(f"snapshot {row[0]} holds seq {book.seq}", source="trading_snapshot", row=row[0])
+    ex.snapshot_seq = book.seq
+    return book
+
+
+def _maybe_snapshot(session: Session, ex: Exchange, now: datetime) -> None:
+    """Store a snapshot of the committed book when :data:`SNAPSHOT_EVERY` events passed since the last."""
+    book = ex.book
+    if book is None or book.seq != ex.committed_seq or book.seq - ex.snapshot_seq < SNAPSHOT_EVERY:
+        return
+    try:
+        session.add(TradingSnapshot(seq=book.seq, payload=canonical_json(book.snapshot()), at=now))
+        session.commit()
+    except Exception:  # derived data: another worker may have stored this one; the log is intact
+        session.rollback()
+        log.warning("trading: snapshot at seq %s not stored", book.seq, exc_info=True)
+    ex.snapshot_seq = book.seq
 
 
 def _on_commit(session: Session) -> None:
     ex = session.info.pop("trading_exchange", None)
     if ex is not None and ex.book is not None:
         ex.committed_seq = ex.book.seq
+        ex.book.forget_history()  # every event and trade of the book is stored now
 
 
 def _on_rollback(session: Session) -> None:
@@ -154,7 +201,238 @@ def matching(ctx: Ctx) -> Iterator[Exchange]:
                 ex.book = None
 
 
+# -- the matching task: one thread owns the book, commands are group-committed -----------------
+#: ``session.info`` keys of a group commit: the trading lock is held for the transaction;
+#: a fast command adds its rows without flushing (one flush for the batch); the stored
+#: idempotency records of the batch's keys (``{(user_id, key): record}``)
+LOCKED = "trading_locked"
+FAST = "trading_fast"
+IDEMPOTENCY = "trading_idempotency"
+
+
+@dataclass(eq=False)
+class _Job:
+    run: Callable[[Ctx], Any]
+    principal: ag.Principal
+    now: datetime
+    future: Future[Any]
+    fast: bool = False
+    key: str | None = None
+
+
+class Matcher:
+    """The matching task of one database: a thread that owns the book and group-commits commands.
+
+    Requests put a job (a function of a :class:`Ctx`) on the queue and wait for its future.
+    The thread takes every job waiting (up to :attr:`MAX_BATCH`), runs them in arrival order
+    in **one** transaction under the matching lock (each in a savepoint, so a refused
+    command leaves no row behind and the others go on), commits once, and only then
+    resolves the futures: an answer is never given for a command that is not durable.
+
+    A command the engine refused (a :class:`RegcoordError`, raised before the book changed)
+    is answered with its error.  Anything else (a failed flush, a command that failed after
+    the book changed, a failed commit) rolls the whole batch back, drops the book (rebuilt
+    from the log at its next use) and runs the batch's commands again one transaction each,
+    so one bad command costs its batch the group commit, never an acknowledged order.
+
+    The thread ends after :attr:`IDLE_S` seconds without work and is started again by the
+    next :meth:`submit`.
+    """
+
+    MAX_BATCH = 256
+    IDLE_S = 5.0
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self.queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.batches = 0
+        self.commands = 0
+
+    def submit(
+        self,
+        run: Callable[[Ctx], T],
+        principal: ag.Principal,
+        now: datetime,
+        *,
+        fast: bool = False,
+        key: str | None = None,
+    ) -> Future[T]:
+        """Queue ``run`` (called with a context on the matching task's session); its future
+        resolves to ``run``'s result after the commit of its batch, or to its error.
+
+        ``fast``: the command only adds rows (an order, a cancel, a replace, a deposit) and
+        reads nothing the batch may have changed but the book; it runs without a savepoint
+        and without a flush, its audit events chained in memory.  ``key``: its
+        Idempotency-Key, looked up with the other keys of the batch in one query.
+        """
+        fut: Future[T] = Future()
+        self.queue.put(_Job(run, principal, now, fut, fast, key))
+        with self._start_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="regcoord-matching", daemon=True)
+                self._thread.start()
+        return fut
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                first = self.queue.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._start_lock:
+                    if self.queue.empty():
+                        self._thread = None
+                        return
+                continue
+            jobs = [first]
+            while len(jobs) < self.MAX_BATCH:
+                try:
+                    jobs.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+            # a request whose client went away before its turn is not run (never acknowledged);
+            # from here on its future can no longer be cancelled
+            jobs = [j for j in jobs if j.future.set_running_or_notify_cancel()]
+            if not jobs:
+                continue
+            try:
+                if not self._batch(jobs):
+                    for job in jobs:
+                        if not job.future.done():
+                            self._batch([job], single=True)
+            except BaseException as exc:  # never leave a waiting request without an answer
+                log.exception("trading: matching task failed")
+                for job in jobs:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    def _batch(self, jobs: list[_Job], *, single: bool = False) -> bool:
+        """Run ``jobs`` in one transaction; False when the batch must be retried one by one.
+
+        Fast jobs add their rows to the session without flushing; a refused fast job (a
+        :class:`RegcoordError` raised while the book is unchanged) has its pending rows
+        expunged and the in-memory audit head restored.  Other jobs run in a savepoint,
+        after a flush of what the batch added so far.  One flush and one commit end it.
+        """
+        outcomes: list[tuple[_Job, Any, BaseException | None]] = []
+        with self.sessions() as s:
+            ex = exchange(s)
+            with ex.lock:
+                ex.owner = threading.get_ident()
+                try:
+                    tree = region_tree()
+                    _lock_database(s)
+                    s.info[LOCKED] = True
+                    s.info[IDEMPOTENCY] = self._known_keys(s, jobs)
+                    for job in jobs:
+                        ctx = Ctx(s, job.principal, job.now, tree)
+                        before = None if ex.book is None else ex.book.seq
+                        try:
+                            result = self._fast(s, ctx, job) if job.fast else self._slow(s, ctx, job)
+                            outcomes.append((job, result, None))
+                        except RegcoordError as exc:
+                            after = None if ex.book is None else ex.book.seq
+                            unchanged = after == before or (before is None and after == ex.committed_seq)
+                            if not unchanged and not single:
+                                s.rollback()
+                                return False
+                            outcomes.append((job, None, exc))
+                        except Exception as exc:
+                            s.rollback()
+                            if not single:
+                                return False
+                            job.future.set_exception(exc)
+                            return True
+                    try:
+                        s.info.pop(FAST, None)
+                        s.info.pop(audit.BATCH_HEAD, None)
+                        s.commit()
+                    except Exception as exc:
+                        s.rollback()
+                        if not single:
+                            return False
+                        jobs[0].future.set_exception(exc)
+                        return True
+                    _maybe_snapshot(s, ex, jobs[-1].now)
+                finally:
+                    for k in (LOCKED, FAST, IDEMPOTENCY, audit.BATCH_HEAD):
+                        s.info.pop(k, None)
+                    ex.owner = None
+                    if ex.book is not None and ex.book.seq != ex.committed_seq:
+                        log.info("trading: dropping uncommitted book state at seq %s", ex.book.seq)
+                        ex.book = None
+        self.batches += 1
+        self.commands += len(jobs)
+        for job, result, error in outcomes:
+            job.future.batch_size = len(jobs)  # type: ignore[attr-defined]
+            if error is not None:
+                job.future.set_exception(error)
+            else:
+                job.future.set_result(result)
+        return True
+
+    @staticmethod
+    def _known_keys(s: Session, jobs: list[_Job]) -> dict[tuple[int, str], m.IdempotencyRecord]:
+        keys = {j.key for j in jobs if j.key is not None and j.principal.user_id is not None}
+        if not keys:
+            return {}
+        rows = s.scalars(select(m.IdempotencyRecord).where(m.IdempotencyRecord.key.in_(sorted(keys))))
+        return {(r.user_id, r.key): r for r in rows}
+
+    @staticmethod
+    def _fast(s: Session, ctx: Ctx, job: _Job) -> Any:
+        if not s.info.get(FAST):
+            s.flush()  # what slow jobs left, so that the in-memory audit head is the stored one
+            head = audit.lock_head(s)
+            s.info[audit.BATCH_HEAD] = head if head is not None else (0, audit.GENESIS)
+            s.info[FAST] = True
+        pending = set(s.new)
+        head = s.info[audit.BATCH_HEAD]
+        try:
+            with s.no_autoflush:
+                return job.run(ctx)
+        except RegcoordError:
+            for obj in set(s.new) - pending:
+                s.expunge(obj)
+            s.info[audit.BATCH_HEAD] = head
+            raise
+
+    @staticmethod
+    def _slow(s: Session, ctx: Ctx, job: _Job) -> Any:
+        if s.info.pop(FAST, None):
+            s.info.pop(audit.BATCH_HEAD, None)
+        s.flush()
+        sp = s.begin_nested()
+        try:
+            result = job.run(ctx)
+            s.flush()
+            sp.commit()
+        except RegcoordError:
+            sp.rollback()
+            raise
+        return result
+
+
+_MATCHERS: weakref.WeakKeyDictionary[Engine, Matcher] = weakref.WeakKeyDictionary()
+
+
+def matcher(sessions: sessionmaker[Session]) -> Matcher:
+    """The matching task of the database ``sessions`` writes to (one per engine)."""
+    bind = sessions.kw["bind"]
+    engine = bind.engine if bind is not None else None
+    if engine is None:
+        raise RuntimeError("the session factory has no engine")
+    with _REGISTRY_LOCK:
+        m = _MATCHERS.get(engine)
+        if m is None:
+            m = _MATCHERS[engine] = Matcher(sessions)
+        return m
+
+
 def _lock_database(session: Session) -> None:
+    if session.info.get(LOCKED):
+        return  # a group commit took the lock for its whole transaction
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_TRADING_LOCK})
     # SQLite: the engine begins every transaction with BEGIN IMMEDIATE (one writer at a time)
@@ -176,6 +454,7 @@ def _command(ctx: Ctx, run: Callable[[tr.OrderBook], T]) -> tuple[T, list[tr.Eve
         s.info["trading_listeners"] = True
     s.info["trading_exchange"] = ex
     start = book.seq
+    n0 = book.trade_count
     result = run(book)
     events = book.events_since(start)
     for ev in events:
@@ -189,7 +468,22 @@ def _command(ctx: Ctx, run: Callable[[tr.OrderBook], T]) -> tuple[T, list[tr.Eve
                 at=ctx.now,
             )
         )
-    s.flush()
+    for t in book.trades(n0):
+        s.add(
+            TradingTrade(
+                trade_id=t.trade_id,
+                event_seq=t.event_seq,
+                instrument=t.instrument.code,
+                price_fen=t.price,
+                quantity=t.quantity,
+                buy_order=t.buy_order,
+                sell_order=t.sell_order,
+                buyer=t.buyer,
+                seller=t.seller,
+            )
+        )
+    if not s.info.get(FAST):
+        s.flush()
     return result, events
 
 
@@ -661,18 +955,49 @@ def instruments(ctx: Ctx) -> list[str]:
 def trades(
     ctx: Ctx, *, instrument: str | None = None, holder: str | None = None, after: int = 0, limit: int = 200
 ) -> list[dict[str, Any]]:
-    """Trades (public), oldest first from trade id ``after + 1``, optionally filtered."""
+    """Trades (public), oldest first from trade id ``after + 1``, optionally filtered (keyset page)."""
     code = None if instrument is None else _instrument(instrument).code
     h = None if holder is None else _holder(ctx, holder)
     start = _int(after, "after", minimum=0)
     cap = _int(limit, "limit")
-    found = _read(ctx, lambda b: b.trades(min(start, b.trade_count)))
-    out = [
-        t.to_dict()
-        for t in found
-        if (code is None or t.instrument.code == code) and (h is None or h in (t.buyer, t.seller))
-    ]
-    return out[:cap]
+    q = select(TradingTrade).where(TradingTrade.trade_id > start)
+    if code is not None:
+        q = q.where(TradingTrade.instrument == code)
+    if h is not None:
+        q = q.where((TradingTrade.buyer == h) | (TradingTrade.seller == h))
+    rows = ctx.session.scalars(q.order_by(TradingTrade.trade_id).limit(cap))
+    return [trade_out(r) for r in rows]
+
+
+def recent_trades(
+    ctx: Ctx, *, instrument: str | None = None, holder: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    """The newest ``limit`` trades, newest first, optionally of one instrument or holder (pages)."""
+    code = None if instrument is None else _instrument(instrument).code
+    h = None if holder is None else _holder(ctx, holder)
+    q = select(TradingTrade)
+    if code is not None:
+        q = q.where(TradingTrade.instrument == code)
+    if h is not None:
+        q = q.where((TradingTrade.buyer == h) | (TradingTrade.seller == h))
+    rows = ctx.session.scalars(q.order_by(TradingTrade.trade_id.desc()).limit(_int(limit, "limit")))
+    return [trade_out(r) for r in rows]
+
+
+def trade_out(r: TradingTrade) -> dict[str, Any]:
+    """JSON of a stored trade (the fields of :meth:`regcoord.trading.Trade.to_dict`)."""
+    return {
+        "trade_id": r.trade_id,
+        "event_seq": r.event_seq,
+        "instrument": r.instrument,
+        "price_fen": r.price_fen,
+        "quantity": r.quantity,
+        "value_fen": r.price_fen * r.quantity,
+        "buy_order": r.buy_order,
+        "sell_order": r.sell_order,
+        "buyer": r.buyer,
+        "seller": r.seller,
+    }
 
 
 def orders(ctx: Ctx, holder: str, *, limit: int = 200) -> list[dict[str, Any]]:

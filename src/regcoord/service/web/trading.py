@@ -27,7 +27,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
 #: key -> (English, Chinese)
 LABELS: Mapping[str, tuple[str, str]] = {
-    "nav": ("Rights trading", "权益交易"),
+    "nav": ("Rights trading", "权利交易"),
     "heading": (
         "Rights trading: water, emission, carbon and energy-use rights",
         "水权、排污权、碳排放权、用能权交易",
@@ -163,7 +163,7 @@ def _overview(request: Request, ctx: Ctx, error: str | None = None, status: int 
         error=error,
         markets=markets,
         accounts=uc.accounts(ctx),
-        recent=uc.trades(ctx)[-20:][::-1],
+        recent=uc.recent_trades(ctx, limit=20),
     )
 
 
@@ -182,7 +182,7 @@ def _book(request: Request, ctx: Ctx, code: str, error: str | None = None, statu
         error=error,
         code=code,
         depth=uc.depth(ctx, code, levels=20),
-        trades=uc.trades(ctx, instrument=code)[-50:][::-1],
+        trades=uc.recent_trades(ctx, instrument=code),
         can_trade=p.role.value == "officer" and p.region is not None,
         holder=p.region or "",
     )
@@ -259,7 +259,7 @@ def account(request: Request, ctx: WebCtx, holder: str) -> Response:
         "account.html",
         acct=acct,
         orders=orders,
-        trades=uc.trades(ctx, holder=acct["holder"])[-50:][::-1],
+        trades=uc.recent_trades(ctx, holder=acct["holder"]),
         can_cancel=p.role.value == "officer" and p.region == acct["holder"],
     )
 
