@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from regcoord.cli._output import console, err_console, print_json, user_errors
+from regcoord.cli._output import console, err_console, print_json, service_errors
 from regcoord.errors import DataError
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port. 端口。")] = 8000,
 ) -> None:
     """Migrate the database and start the service (OpenAPI at /openapi.json). 迁移数据库并启动服务。"""
-    with user_errors():
+    with service_errors():
         import uvicorn
 
         from regcoord.service import migrate
@@ -58,7 +58,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision. 目标版本。")] = "head") -> None:
     """Migrate the database up. 升级数据库。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import migrate
 
         url = _settings().database_url
@@ -71,7 +71,7 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision. 目标版本。")] = "base",
 ) -> None:
     """Migrate the database down (default: remove everything). 降级数据库。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import migrate
 
         url = _settings().database_url
@@ -93,7 +93,7 @@ def users_add(
     ] = "",
 ) -> None:
     """Add a user (and optionally its actor). 新增用户。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import migrate
         from regcoord.service.db import make_engine, make_sessionmaker
         from regcoord.service.usecases import Ctx, actors
@@ -132,7 +132,7 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Recompute the audit hash chain; exit 1 if it is broken. 校验审计链。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import audit
         from regcoord.service.db import make_engine, make_sessionmaker
 
@@ -160,7 +160,7 @@ def audit_verify(
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Print the head of the chain (seq, hash) as JSON, to keep outside the database. 导出检查点。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import audit
         from regcoord.service.db import make_engine, make_sessionmaker
 
