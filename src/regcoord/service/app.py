@@ -8,6 +8,7 @@ and the mapping of regcoord errors to HTTP statuses (never a 500 for bad input).
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError as DBDataError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 
@@ -27,6 +29,7 @@ from regcoord.service.api import auth, consultations, governance, instruments, m
 from regcoord.service.api.auth import SESSION_COOKIE, AuthFailed
 from regcoord.service.config import Settings
 from regcoord.service.db import is_sqlite, make_engine, make_sessionmaker
+from regcoord.service.db.engine import RETRY_AFTER_S, is_busy
 from regcoord.service.usecases.instruments import PreconditionFailed, PreconditionRequired
 
 log = logging.getLogger("regcoord.service")
@@ -38,8 +41,27 @@ ANONYMOUS_OK = frozenset({"/api/auth/token", "/api/auth/login"})
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"
 
 
+def _printable(text: str, limit: int = 200) -> str:
+    """``text`` encodable as UTF-8 (a lone surrogate becomes ``\\udXXX``), at most ``limit`` characters."""
+    out = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return out if len(out) <= limit else out[: limit - 3] + "..."
+
+
+def _clean(obj: Any) -> Any:
+    """JSON-ready ``obj`` that always encodes: text made UTF-8-safe, non-finite floats as text."""
+    if isinstance(obj, str):
+        return _printable(obj, 2000)
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)
+    if isinstance(obj, dict):
+        return {_printable(str(k), 200): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    return obj
+
+
 def _error(status: int, detail: Any, headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"detail": jsonable_encoder(detail)}, status_code=status, headers=headers)
+    return JSONResponse({"detail": _clean(jsonable_encoder(detail))}, status_code=status, headers=headers)
 
 
 def _data_error(exc: DataError) -> JSONResponse:
@@ -50,6 +72,31 @@ def _data_error(exc: DataError) -> JSONResponse:
     if exc.expected is not None:
         item["expected"] = exc.expected
     return _error(422, [item])
+
+
+def safe_validation_errors(errors: Any) -> list[dict[str, Any]]:
+    """The items of a request validation error, reduced to what is safe to send back.
+
+    Never fails and never echoes the input: a 422 must not carry a password or token back
+    (nor a lone surrogate, NaN or Infinity, which cannot be written as JSON). Each item keeps
+    ``loc`` (field names and indexes), ``msg`` and ``type``.
+    """
+    out: list[dict[str, Any]] = []
+    for err in errors if isinstance(errors, list | tuple) else []:
+        if not isinstance(err, dict):
+            continue
+        loc = [
+            p if isinstance(p, int) and not isinstance(p, bool) else _printable(str(p), 80)
+            for p in err.get("loc", ())
+        ]
+        out.append(
+            {
+                "loc": loc,
+                "msg": _printable(str(err.get("msg", "invalid"))),
+                "type": _printable(str(err.get("type", "value_error")), 60),
+            }
+        )
+    return out or [{"loc": ["body"], "msg": "invalid request", "type": "value_error"}]
 
 
 def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None) -> FastAPI:
@@ -153,9 +200,27 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         log.info("integrity conflict: %s", exc.orig)
         return _error(409, "conflicts with existing data (a concurrent or duplicate request)")
 
+    @app.exception_handler(DBDataError)
+    async def _db_data(request: Request, exc: DBDataError) -> JSONResponse:
+        # a backstop: the validation layer should have refused the value with a clearer message
+        log.warning("value refused by the database: %s", exc.orig)
+        return _error(
+            422, [{"loc": ["body"], "msg": "a value is out of range or too long", "type": "value_error"}]
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _busy(request: Request, exc: OperationalError) -> JSONResponse:
+        if not is_busy(exc):
+            raise exc
+        return _error(
+            503,
+            "the database is busy with another write; retry shortly / 数据库正忙，请稍后重试",
+            {"Retry-After": str(RETRY_AFTER_S)},
+        )
+
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, exc.errors())
+        return _error(422, safe_validation_errors(exc.errors()))
 
     for module in (auth, users, instruments, consultations, negotiations, monitoring, governance):
         app.include_router(module.router)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
+from regcoord.service import validation
 from regcoord.service.db import models as m
 from regcoord.service.usecases._context import Ctx, clause_domain, load_instrument, policy_object, require
 
@@ -27,12 +28,7 @@ MAX_FEN = 10**17
 
 
 def _parse_date(value: Any, column: str, row: int | None = None) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DataError(f"{value!r} is not a date", column=column, row=row, expected="YYYY-MM-DD") from None
+    return validation.day(value, field=column, row=row)
 
 
 def report_kpi(
@@ -47,6 +43,9 @@ def report_kpi(
     measurements: dict[str, Any] | None = None,
 ) -> m.KPIReportRow:
     """Report one period's value (or, for a clause with an assessment, its measurements)."""
+    validation.check_day(period_start, field="period_start")
+    validation.check_day(period_end, field="period_end")
+    validation.text(evidence, field="evidence", max_len=2000)
     row = ctx.session.get(m.ClauseRow, clause_id)
     if row is None:
         raise NotFound(f"clause {clause_id} not found")
@@ -81,7 +80,7 @@ def report_kpi(
             "give the value (this clause has no assessment engine for measurements)", column="value"
         )
     else:
-        computed = ag.to_decimal(value, field_name="value")
+        computed = validation.number(value, field="value")
     report = ag.KPIReport(row.number, period_start, period_end, computed, ctx.now, force_majeure)
     existing = ctx.session.scalar(
         select(m.KPIReportRow.id).where(
@@ -172,12 +171,7 @@ def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
     clause_ids = {c.id for c in inst.clauses}
     out = []
     for i, r in enumerate(reader, start=2):
-        try:
-            cid = int(str(r["clause_id"]).strip())
-        except ValueError:
-            raise DataError(
-                f"clause_id {r['clause_id']!r} is not an integer", source="upload", row=i, column="clause_id"
-            ) from None
+        cid = validation.db_id(str(r["clause_id"] or ""), field="clause_id", row=i)
         if cid not in clause_ids:
             raise DataError(
                 f"clause {cid} is not a clause of instrument {instrument_id}",
