@@ -82,6 +82,8 @@ def number(
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise _fail(f"{field}: {_shown(value)} is not a number", field, expected, row)
     if isinstance(value, str):
+        if value.strip().lower().lstrip("+-") in ("nan", "snan", "inf", "infinity"):
+            raise _fail(f"{field}: {_shown(value)} is not a finite number", field, expected, row)
         if not _NUMBER.fullmatch(value):
             raise _fail(f"{field}: {_shown(value)} is not a number", field, expected, row)
         text = value

@@ -122,7 +122,7 @@ class FromTemplateIn(_In):
     template: Literal[
         "eco_compensation_water_quality", "relocated_enterprise_tax_sharing", "energy_supply_price_linkage"
     ]
-    params: dict[str, Num]
+    params: dict[str, str | int | float]
     title: str | None = Field(default=None, min_length=1, max_length=300)
     summary: str = Field(default="", max_length=10_000)
 
@@ -162,11 +162,13 @@ class AnswerIn(_In):
 
 
 class NegotiationIn(_In):
-    values: dict[str, Num] = Field(description='worth of every coalition: {"33": 1, "33+34": 5}')
+    values: dict[str, str | int | float] = Field(
+        description='worth of every coalition: {"33": 1, "33+34": 5}'
+    )
 
 
 class ProposalIn(_In):
-    allocation: dict[str, Num]
+    allocation: dict[str, str | int | float]
 
 
 class KPIReportIn(_In):
