@@ -7,6 +7,7 @@ and the mapping of regcoord errors to HTTP statuses (never a 500 for bad input).
 
 from __future__ import annotations
 
+import hmac
 import logging
 import math
 from collections.abc import Awaitable, Callable
@@ -26,7 +27,7 @@ from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
 from regcoord.service import auth as auth_mod
 from regcoord.service.api import auth, consultations, governance, instruments, monitoring, negotiations, users
-from regcoord.service.api.auth import SESSION_COOKIE, AuthFailed
+from regcoord.service.api.auth import SESSION_COOKIE, AuthFailed, Throttled
 from regcoord.service.config import Settings
 from regcoord.service.db import is_sqlite, make_engine, make_sessionmaker
 from regcoord.service.db.engine import RETRY_AFTER_S, is_busy
@@ -37,6 +38,28 @@ log = logging.getLogger("regcoord.service")
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: state-changing paths open to anonymous callers (logging in)
 ANONYMOUS_OK = frozenset({"/api/auth/token", "/api/auth/login"})
+#: responses that carry credentials or account data: never stored by a cache (ASVS V14.3)
+NO_STORE_PREFIXES = ("/api/auth/", "/api/users")
+CSRF_COOKIE = "regcoord_csrf"  # the web UI's double-submit cookie (web/security.py)
+CSRF_HEADER = "x-csrf-token"
+
+
+def cookie_write_allowed(request: Request) -> bool:
+    """A write authenticated by the session cookie must prove it comes from our own pages.
+
+    Either the ``X-CSRF-Token`` header equals the ``regcoord_csrf`` cookie (double submit,
+    constant-time comparison), or the ``Origin`` header names this service (scheme, host
+    and port of the request). Bearer-token writes never get here: a browser does not
+    attach a bearer token to a cross-site request (OWASP CSRF Prevention Cheat Sheet).
+    """
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    sent = request.headers.get(CSRF_HEADER) or ""
+    if cookie and sent and hmac.compare_digest(cookie.encode(), sent.encode()):
+        return True
+    origin = request.headers.get("origin")
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin is not None and origin != "null" and hmac.compare_digest(origin.encode(), own.encode())
+
 
 CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'"
 
@@ -147,23 +170,33 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             )
         if request.url.path.startswith("/api/"):
             principal, token = await run_in_threadpool(_resolve, request)
-            if (
-                request.method in STATE_CHANGING
-                and request.url.path not in ANONYMOUS_OK
-                and principal.user_id is None
-            ):
+            writing = request.method in STATE_CHANGING and request.url.path not in ANONYMOUS_OK
+            if writing and principal.user_id is None:
                 return _error(401, "authentication required / 需要登录", {"WWW-Authenticate": "Bearer"})
+            by_cookie = not request.headers.get("authorization", "").lower().startswith("bearer ")
+            if writing and by_cookie and not cookie_write_allowed(request):
+                return _error(
+                    403,
+                    "a write with the session cookie needs the X-CSRF-Token header or this site's Origin "
+                    "/ 使用会话 Cookie 的写操作需要 X-CSRF-Token 头或本站 Origin",
+                )
         request.state.principal = principal
         request.state.token = token
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path.startswith(NO_STORE_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.exception_handler(DataError)
     async def _data(request: Request, exc: DataError) -> JSONResponse:
         return _data_error(exc)
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled) -> JSONResponse:
+        return _error(429, str(exc), {"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(AuthFailed)
     async def _authfail(request: Request, exc: AuthFailed) -> JSONResponse:

@@ -217,8 +217,15 @@ def login_form(request: Request, ctx: WebCtx) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, ctx: WebCtx, username: Text = "", password: Text = "") -> Response:
     ttl: int = request.app.state.settings.token_ttl_hours
+    client = request.client.host if request.client else None
     try:
-        token = sessions.login(ctx, username=username, password=password, kind="session", ttl_hours=ttl)
+        token = sessions.login(
+            ctx, username=username, password=password, kind="session", ttl_hours=ttl, client=client
+        )
+    except sessions.Throttled as exc:
+        page = _login_page(request, ctx, str(exc), 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except sessions.AuthFailed:
         return _login_page(request, ctx, translator(pick_lang(request))("login.failed"), 401)
     return set_session_cookie(RedirectResponse("/dashboard?done=login", status_code=303), request, token, ttl)
