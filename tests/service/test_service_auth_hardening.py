@@ -105,7 +105,15 @@ def test_login_throttled_per_client_across_accounts(world: Any) -> None:
 # -- password policy ---------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "password",
-    ["password123", "qwertyuiop", "1234567890", "zhangwei2024", "zhangweizhangwei", "zhangwei!!", "iloveyou12"],
+    [
+        "password123",
+        "qwertyuiop",
+        "1234567890",
+        "zhangwei2024",
+        "zhangweizhangwei",
+        "zhangwei!!",
+        "iloveyou12",
+    ],
 )
 def test_weak_passwords_are_refused_bilingually(world: Any, password: str) -> None:
     w = world

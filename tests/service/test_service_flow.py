@@ -125,7 +125,7 @@ def test_full_loop(world: Any) -> None:
     assert w.post("off-33", f"/api/instruments/{iid}/sign").json()["state"] == "revised"
     assert w.post("off-34", f"/api/instruments/{iid}/sign").json()["state"] == "revised"
     assert w.post("off-33", f"/api/instruments/{iid}/file").json()["reviewer_region"] == "CN"
-    assert w.get("/api/audit/verify").json()["ok"]
+    assert w.get("/api/audit/verify", "admin").json()["ok"]
 
 
 def test_lint_and_review_findings(world: Any) -> None:

@@ -126,7 +126,7 @@ def test_authorization_matrix(world: Any) -> None:
         "/api/users",
         {"admin"},
         "admin",
-        {"username": "new", "password": "0123456789a", "role": "participant"},
+        {"username": "new", "password": "Tide-Orchard-Lantern-84", "role": "participant"},
     )
     # creating an instrument for 33 and 34: only their officers
     body = {
@@ -259,7 +259,7 @@ def test_audit_chain_detects_tampering(world: Any) -> None:
     with w.session() as s:
         bad = audit.verify(s)
     assert not bad.ok and bad.first_bad_seq == target and "content" in bad.problem
-    assert w.client.get("/api/audit/verify").json()["first_bad_seq"] == target
+    assert w.get("/api/audit/verify", "rev-cn").json()["first_bad_seq"] == target
 
 
 def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
