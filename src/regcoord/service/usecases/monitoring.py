@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
-from regcoord.service import validation
+from regcoord.service import audit, validation
 from regcoord.service.db import models as m
 from regcoord.service.usecases._context import Ctx, clause_domain, load_instrument, policy_object, require
 
@@ -31,9 +32,28 @@ def _parse_date(value: Any, column: str, row: int | None = None) -> date:
     return validation.day(value, field=column, row=row)
 
 
-def report_kpi(
+@dataclass(frozen=True)
+class PreparedReport:
+    """A KPI report checked and judged, not yet written (see :func:`prepare_report`)."""
+
+    clause_id: int
+    clause_number: str
+    instrument_id: int
+    period_start: date
+    period_end: date
+    value: Decimal
+    evidence: str
+    force_majeure: bool
+    evaluation: Any  # ag.Evaluation
+    breach: ag.BreachEvent | None
+    orders: tuple[Any, ...]  # ag.PaymentOrder
+    record: dict[str, Any] | None
+
+
+def prepare_report(
     ctx: Ctx,
-    clause_id: int,
+    row: m.ClauseRow,
+    inst: m.Instrument,
     *,
     period_start: date,
     period_end: date,
@@ -41,15 +61,9 @@ def report_kpi(
     evidence: str,
     force_majeure: bool = False,
     measurements: dict[str, Any] | None = None,
-) -> m.KPIReportRow:
-    """Report one period's value (or, for a clause with an assessment, its measurements)."""
-    validation.check_day(period_start, field="period_start")
-    validation.check_day(period_end, field="period_end")
-    validation.text(evidence, field="evidence", max_len=2000)
-    row = ctx.session.get(m.ClauseRow, clause_id)
-    if row is None:
-        raise NotFound(f"clause {clause_id} not found")
-    inst = load_instrument(ctx, row.instrument_id)
+    reported: set[tuple[int, date]],
+) -> PreparedReport:
+    """Check one report (authorization, dates, value, not yet ``reported``) and judge it; reads only."""
     obj = policy_object(ctx, inst)
     if row.obligation is None:
         raise DataError(f"clause {row.number} has no obligation to report on", column="clause_id")
@@ -60,7 +74,10 @@ def report_kpi(
         obligors=frozenset({row.obligation["obligor"]}),
         superiors=obj.superiors,
     )
-    require(ctx, "report_kpi", clause_obj, f"clause {clause_id}")
+    require(ctx, "report_kpi", clause_obj, f"clause {row.id}")
+    validation.check_day(period_start, field="period_start")
+    validation.check_day(period_end, field="period_end")
+    validation.text(evidence, field="evidence", max_len=2000)
     if not evidence.strip():
         raise DataError("evidence is empty", column="evidence", expected="what proves the value")
     clause = clause_domain(row)
@@ -82,12 +99,7 @@ def report_kpi(
     else:
         computed = validation.number(value, field="value")
     report = ag.KPIReport(row.number, period_start, period_end, computed, ctx.now, force_majeure)
-    existing = ctx.session.scalar(
-        select(m.KPIReportRow.id).where(
-            m.KPIReportRow.clause_id == row.id, m.KPIReportRow.period_end == period_end
-        )
-    )
-    if existing is not None:
+    if (row.id, period_end) in reported:
         raise ConflictError(f"clause {row.number} already has a report for the period ending {period_end}")
     if abs(report.value) > MAX_VALUE:
         raise DataError(
@@ -102,99 +114,222 @@ def report_kpi(
             column="value",
             expected=f"amounts up to {MAX_FEN} fen",
         )
-    rep = m.KPIReportRow(
-        clause_id=row.id,
+    return PreparedReport(
+        row.id,
+        row.number,
+        inst.id,
+        period_start,
+        period_end,
+        report.value,
+        evidence,
+        force_majeure,
+        ev,
+        breach,
+        tuple(orders),
+        record,
+    )
+
+
+def _reported(ctx: Ctx, clause_ids: Any) -> set[tuple[int, date]]:
+    """(clause id, period end) of the reports already stored for ``clause_ids``."""
+    rows = ctx.session.execute(
+        select(m.KPIReportRow.clause_id, m.KPIReportRow.period_end).where(
+            m.KPIReportRow.clause_id.in_(list(clause_ids))
+        )
+    ).all()
+    return {(int(c), p) for c, p in rows}
+
+
+def _returning_ids(ctx: Ctx, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` of ``model`` in one batch; their new ids in the order of ``rows``."""
+    if not rows:
+        return []
+    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
+    return [int(i) for i in ctx.session.scalars(stmt, rows)]
+
+
+def write_reports(ctx: Ctx, preps: list[PreparedReport]) -> list[m.KPIReportRow]:
+    """Write prepared reports with their breaches, credit events, payment orders and audit events.
+
+    A few batched INSERTs (not one statement per row), so that a large import holds the
+    write lock briefly; the audit events are appended in one batch, in the order a single
+    report writes them (report, breach, credit events, payments).
+    """
+    report_rows = [
+        {
+            "clause_id": p.clause_id,
+            "period_start": p.period_start,
+            "period_end": p.period_end,
+            "value": p.value,
+            "evidence": p.evidence,
+            "force_majeure": p.force_majeure,
+            "reporter_id": ctx.principal.user_id,
+            "reported_at": ctx.now,
+            "outcome": p.evaluation.outcome.value,
+            "shortfall": p.evaluation.shortfall,
+            "measurements": p.record,
+        }
+        for p in preps
+    ]
+    report_ids = _returning_ids(ctx, m.KPIReportRow, report_rows)
+    with_breach = [(rid, p) for rid, p in zip(report_ids, preps, strict=True) if p.breach is not None]
+    breach_ids = _returning_ids(
+        ctx,
+        m.BreachRow,
+        [
+            {
+                "kpi_report_id": rid,
+                "instrument_id": p.instrument_id,
+                "clause_number": p.clause_number,
+                "obligor": p.breach.obligor,
+                "period_end": p.period_end,
+                "damages_fen": p.breach.damages_fen,
+                "sanctions": [s.to_dict() for s in p.breach.sanctions],
+                "created_at": ctx.now,
+            }
+            for rid, p in with_breach
+            if p.breach is not None
+        ],
+    )
+    breach_of = {rid: bid for (rid, _), bid in zip(with_breach, breach_ids, strict=True)}
+    credit = [
+        (rid, ce)
+        for rid, p in with_breach
+        if p.breach is not None
+        for ce in ag.credit_events_for(p.breach, ctx.now, ref=f"breach:{breach_of[rid]}")
+    ]
+    credit_ids = _returning_ids(
+        ctx,
+        m.CreditEventRow,
+        [
+            {"subject": ce.subject, "delta": ce.delta, "reason": ce.reason, "ref": ce.ref, "at": ce.at}
+            for _, ce in credit
+        ],
+    )
+    pays = [(rid, p, po) for rid, p in zip(report_ids, preps, strict=True) for po in p.orders]
+    pay_ids = _returning_ids(
+        ctx,
+        m.Payment,
+        [
+            {
+                "instrument_id": p.instrument_id,
+                "kpi_report_id": rid,
+                "kind": po.kind,
+                "payer": po.payer,
+                "payee": po.payee if po.payee != "fund" else f"fund:{p.instrument_id}",
+                "amount_fen": po.amount_fen,
+                "period_end": po.period_end,
+                "status": "due",
+                "trace": {"basis": po.basis, "evaluation": p.evaluation.to_dict(), "assessment": p.record},
+                "created_at": ctx.now,
+            }
+            for rid, p, po in pays
+        ],
+    )
+    credit_by_report: dict[int, list[tuple[int, Any]]] = {}
+    for (rid, ce), cid in zip(credit, credit_ids, strict=True):
+        credit_by_report.setdefault(rid, []).append((cid, ce))
+    pay_by_report: dict[int, list[tuple[int, Any]]] = {}
+    for (rid, _, po), pid in zip(pays, pay_ids, strict=True):
+        pay_by_report.setdefault(rid, []).append((pid, po))
+    events: list[tuple[str, str, str | int, dict[str, Any]]] = []
+    for rid, p in zip(report_ids, preps, strict=True):
+        events.append(("kpi.report", "kpi_report", rid, {"clause": p.clause_id, **p.evaluation.to_dict()}))
+        if p.breach is not None:
+            events.append(("breach.create", "breach", breach_of[rid], p.breach.to_dict()))
+            events += [
+                ("credit.event", "credit_event", cid, ce.to_dict())
+                for cid, ce in credit_by_report.get(rid, [])
+            ]
+        events += [("payment.order", "payment", pid, po.to_dict()) for pid, po in pay_by_report.get(rid, [])]
+    audit.append_many(ctx.session, actor=ctx.actor, at=ctx.now, events=events)
+    return [m.KPIReportRow(id=rid, **row) for rid, row in zip(report_ids, report_rows, strict=True)]
+
+
+def report_kpi(
+    ctx: Ctx,
+    clause_id: int,
+    *,
+    period_start: date,
+    period_end: date,
+    value: Any = None,
+    evidence: str,
+    force_majeure: bool = False,
+    measurements: dict[str, Any] | None = None,
+) -> m.KPIReportRow:
+    """Report one period's value (or, for a clause with an assessment, its measurements)."""
+    row = ctx.session.get(m.ClauseRow, clause_id)
+    if row is None:
+        raise NotFound(f"clause {clause_id} not found")
+    inst = load_instrument(ctx, row.instrument_id)
+    prep = prepare_report(
+        ctx,
+        row,
+        inst,
         period_start=period_start,
         period_end=period_end,
-        value=report.value,
+        value=value,
         evidence=evidence,
         force_majeure=force_majeure,
-        reporter_id=ctx.principal.user_id,
-        reported_at=ctx.now,
-        outcome=ev.outcome.value,
-        shortfall=ev.shortfall,
-        measurements=record,
+        measurements=measurements,
+        reported=_reported(ctx, [row.id]),
     )
-    ctx.session.add(rep)
-    ctx.session.flush()
-    ctx.audit("kpi.report", "kpi_report", rep.id, {"clause": row.id, **ev.to_dict()})
-    if breach is not None:
-        b = m.BreachRow(
-            kpi_report_id=rep.id,
-            instrument_id=inst.id,
-            clause_number=row.number,
-            obligor=breach.obligor,
-            period_end=period_end,
-            damages_fen=breach.damages_fen,
-            sanctions=[s.to_dict() for s in breach.sanctions],
-            created_at=ctx.now,
-        )
-        ctx.session.add(b)
-        ctx.session.flush()
-        ctx.audit("breach.create", "breach", b.id, breach.to_dict())
-        record_credit_events(ctx, breach, ref=f"breach:{b.id}")
-    for po in orders:
-        pay = m.Payment(
-            instrument_id=inst.id,
-            kpi_report_id=rep.id,
-            kind=po.kind,
-            payer=po.payer,
-            payee=po.payee if po.payee != "fund" else f"fund:{inst.id}",
-            amount_fen=po.amount_fen,
-            period_end=po.period_end,
-            status="due",
-            trace={"basis": po.basis, "evaluation": ev.to_dict(), "assessment": record},
-            created_at=ctx.now,
-        )
-        ctx.session.add(pay)
-        ctx.session.flush()
-        ctx.audit("payment.order", "payment", pay.id, po.to_dict())
-    return rep
+    return write_reports(ctx, [prep])[0]
 
 
 CSV_COLUMNS = ("clause_id", "period_start", "period_end", "value", "evidence")
 
 
-def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
-    """Bulk import of KPI reports; all rows or none; every row passes the same authorization.
+@dataclass(frozen=True)
+class ImportPlan:
+    """A CSV import checked row by row, ready to write (:func:`plan_import`, :func:`apply_import`)."""
+
+    instrument_id: int
+    instrument_version: int
+    reports: tuple[PreparedReport, ...]
+    rows: tuple[int, ...]  # CSV row number of each report (header = row 1)
+
+
+def plan_import(ctx: Ctx, instrument_id: int, text: str) -> ImportPlan:
+    """Check every row of a KPI CSV and judge it, reading only (no write lock is taken).
 
     Columns: ``clause_id, period_start, period_end, value, evidence[, force_majeure]``, and
     ``m:<indicator>`` measurement columns for clauses whose value an engine computes
     (leave ``value`` empty on those rows).
-    Errors name the row (1-based, header = row 1) and column.
+    Errors name the row (1-based, header = row 1) and column; a period reported twice in
+    the file, or already stored, is a conflict naming the row.
     """
     inst = load_instrument(ctx, instrument_id)
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         raise DataError(f"missing columns {missing}", source="upload", row=1, expected=", ".join(CSV_COLUMNS))
-    clause_ids = {c.id for c in inst.clauses}
-    out = []
+    clauses = {c.id: c for c in inst.clauses}
+    reported = _reported(ctx, clauses)
+    out: list[PreparedReport] = []
+    rows: list[int] = []
     for i, r in enumerate(reader, start=2):
-        cid = validation.db_id(str(r["clause_id"] or ""), field="clause_id", row=i)
-        if cid not in clause_ids:
-            raise DataError(
-                f"clause {cid} is not a clause of instrument {instrument_id}",
-                source="upload",
-                row=i,
-                column="clause_id",
-            )
-        fm = str(r.get("force_majeure") or "").strip().lower() in ("1", "true", "yes")
         try:
-            out.append(
-                report_kpi(
-                    ctx,
-                    cid,
-                    period_start=_parse_date(r["period_start"], "period_start", i),
-                    period_end=_parse_date(r["period_end"], "period_end", i),
-                    value=str(r["value"] or "").strip() or None,
-                    measurements={
-                        k[2:]: v.strip() for k, v in r.items() if k and k.startswith("m:") and v and v.strip()
-                    }
-                    or None,
-                    evidence=str(r["evidence"] or ""),
-                    force_majeure=fm,
+            cid = validation.db_id(str(r["clause_id"] or ""), field="clause_id", row=i)
+            if cid not in clauses:
+                raise DataError(
+                    f"clause {cid} is not a clause of instrument {instrument_id}", column="clause_id"
                 )
+            fm = str(r.get("force_majeure") or "").strip().lower() in ("1", "true", "yes")
+            prep = prepare_report(
+                ctx,
+                clauses[cid],
+                inst,
+                period_start=_parse_date(r["period_start"], "period_start", i),
+                period_end=_parse_date(r["period_end"], "period_end", i),
+                value=str(r["value"] or "").strip() or None,
+                measurements={
+                    k[2:]: v.strip() for k, v in r.items() if k and k.startswith("m:") and v and v.strip()
+                }
+                or None,
+                evidence=str(r["evidence"] or ""),
+                force_majeure=fm,
+                reported=reported,
             )
         except DataError as exc:
             raise DataError(
@@ -202,9 +337,42 @@ def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
             ) from None
         except (ConflictError, PermissionDenied) as exc:
             raise type(exc)(f"row {i}: {exc}") from None
+        reported.add((prep.clause_id, prep.period_end))
+        out.append(prep)
+        rows.append(i)
     if not out:
         raise DataError("the file has no data rows", source="upload", row=2)
-    return out
+    return ImportPlan(inst.id, inst.version_id, tuple(out), tuple(rows))
+
+
+def apply_import(ctx: Ctx, plan: ImportPlan) -> list[m.KPIReportRow]:
+    """Write a planned import in one short batch, after checking that nothing it relied on changed.
+
+    Under the write lock: the instrument (state, parties, clauses: its version) is the one
+    the plan was checked against, and no period of the plan was reported meanwhile.
+    """
+    inst = load_instrument(ctx, plan.instrument_id)
+    if inst.version_id != plan.instrument_version:
+        raise ConflictError(f"instrument {plan.instrument_id} changed during the import; upload again")
+    taken = _reported(ctx, {p.clause_id for p in plan.reports})
+    for p, i in zip(plan.reports, plan.rows, strict=True):
+        if (p.clause_id, p.period_end) in taken:
+            raise ConflictError(
+                f"row {i}: clause {p.clause_number} already has a report for the period ending {p.period_end}"
+            )
+    return write_reports(ctx, list(plan.reports))
+
+
+def import_csv(
+    ctx: Ctx, instrument_id: int, text: str, *, plan_ctx: Ctx | None = None
+) -> list[m.KPIReportRow]:
+    """Bulk import of KPI reports; all rows or none; every row passes the same authorization.
+
+    The rows are checked and judged first with ``plan_ctx`` (a read-only session: on
+    SQLite no write lock is held while a large file is validated), then written with
+    ``ctx`` in one short batch (:func:`plan_import`, :func:`apply_import`).
+    """
+    return apply_import(ctx, plan_import(plan_ctx or ctx, instrument_id, text))
 
 
 def record_credit_events(ctx: Ctx, breach: ag.BreachEvent, *, ref: str) -> list[m.CreditEventRow]:

@@ -507,6 +507,13 @@ def report_kpi(
     return _inst_action(request, ctx, instrument_id, run, "reported")
 
 
+def _import_csv(request: Request, ctx: Ctx, instrument_id: int, text: str) -> object:
+    """The CSV import, validated on a read-only session before the short write (as the API does)."""
+    with request.app.state.read_sessions() as rs:
+        plan = mon_uc.plan_import(Ctx(rs, ctx.principal, ctx.now, ctx.tree), instrument_id, text)
+    return mon_uc.apply_import(ctx, plan)
+
+
 @router.post("/instruments/{instrument_id}/reports.csv")
 def upload_csv(
     request: Request, ctx: WebCtx, instrument_id: Id, file: Annotated[UploadFile | None, File()] = None
@@ -515,7 +522,7 @@ def upload_csv(
         request,
         ctx,
         instrument_id,
-        lambda: mon_uc.import_csv(ctx, instrument_id, read_csv_upload(file)),
+        lambda: _import_csv(request, ctx, instrument_id, read_csv_upload(file)),
         "uploaded",
     )
 
