@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from regcoord.service.db.models import AuditEvent
@@ -120,14 +120,33 @@ def append(
     return row
 
 
+def chain_json(
+    seq: int, at: str, actor: str, action: str, object_type: str, object_id: str, payload_json: str
+) -> str:
+    """``canonical_json`` of an event's body, from its payload already in canonical JSON.
+
+    The keys in sorted order, written out, so that a batch can canonicalize the payloads
+    before it takes the chain's lock (equal to ``canonical_json(body)``: property-tested).
+    """
+
+    def q(v: str) -> str:
+        return json.dumps(v, ensure_ascii=False)
+
+    return (
+        f'{{"action":{q(action)},"actor":{q(actor)},"at":{q(at)},"object_id":{q(object_id)},'
+        f'"object_type":{q(object_type)},"payload":{payload_json},"seq":{seq}}}'
+    )
+
+
 def append_many(
     session: Session,
     *,
     actor: str,
-    events: list[tuple[str, str, str | int, dict[str, Any] | None]],
+    events: list[tuple[str, str, str | int, str]],
     at: datetime | None = None,
 ) -> None:
-    """Append ``events`` (action, object type, object id, payload) in order, in one INSERT batch.
+    """Append ``events`` (action, object type, object id, payload as :func:`canonical_json`)
+    in order, in one batched INSERT.
 
     The same chain as that many calls of :func:`append` (one head lookup instead of one
     per event): a bulk import writes its thousands of events quickly.
@@ -136,21 +155,31 @@ def append_many(
         return
     session.flush()
     seq, prev = _lock_head(session)
+    when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="microseconds")
+    prefix = prev
     rows = []
-    for action, object_type, object_id, payload in events:
-        row = _event_row(
-            seq,
-            prev,
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            payload=payload,
-            at=at,
+    quoted: dict[str, str] = {}
+
+    def q(v: str) -> str:
+        if v not in quoted:
+            quoted[v] = json.dumps(v, ensure_ascii=False)
+        return quoted[v]
+
+    for action, object_type, object_id, payload_json in events:
+        oid = str(object_id)
+        body = (
+            f'{{"action":{q(action)},"actor":{q(actor)},"at":{q(when)},"object_id":{json.dumps(oid, ensure_ascii=False)},'
+            f'"object_type":{q(object_type)},"payload":{payload_json},"seq":{seq}}}'
         )
-        rows.append(row)
-        seq, prev = seq + 1, row["hash"]
-    session.execute(insert(AuditEvent), rows)
+        digest = hashlib.sha256(prefix.encode("ascii") + body.encode("utf-8")).hexdigest()
+        rows.append((seq, when, actor, action, object_type, oid, payload_json, prefix, digest))
+        seq, prefix = seq + 1, digest
+    conn = session.connection()
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cols = ("seq", "at", "actor", "action", "object_type", "object_id", "payload", "prev_hash", "hash")
+    conn.exec_driver_sql(
+        f"INSERT INTO audit_event ({', '.join(cols)}) VALUES ({', '.join(mark for _ in cols)})", rows
+    )
 
 
 @dataclass(frozen=True)

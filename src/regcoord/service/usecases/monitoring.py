@@ -13,9 +13,10 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
@@ -34,20 +35,22 @@ def _parse_date(value: Any, column: str, row: int | None = None) -> date:
 
 @dataclass(frozen=True)
 class PreparedReport:
-    """A KPI report checked and judged, not yet written (see :func:`prepare_report`)."""
+    """A KPI report checked and judged, not yet written (see :func:`prepare_report`).
+
+    Everything that does not depend on the ids the database assigns is computed here, out
+    of the write transaction: the column values of the report, breach and payment rows
+    and the canonical JSON of their audit payloads.
+    """
 
     clause_id: int
     clause_number: str
-    instrument_id: int
-    period_start: date
     period_end: date
-    value: Decimal
-    evidence: str
-    force_majeure: bool
-    evaluation: Any  # ag.Evaluation
     breach: ag.BreachEvent | None
-    orders: tuple[Any, ...]  # ag.PaymentOrder
-    record: dict[str, Any] | None
+    report_row: dict[str, Any]
+    report_audit: str
+    breach_row: dict[str, Any] | None
+    breach_audit: str
+    payment_rows: tuple[tuple[dict[str, Any], str], ...]  # (row, audit payload JSON)
 
 
 def prepare_report(
@@ -114,19 +117,59 @@ def prepare_report(
             column="value",
             expected=f"amounts up to {MAX_FEN} fen",
         )
+    report_row = {
+        "clause_id": row.id,
+        "period_start": period_start,
+        "period_end": period_end,
+        "value": report.value,
+        "evidence": evidence,
+        "force_majeure": force_majeure,
+        "reporter_id": ctx.principal.user_id,
+        "reported_at": ctx.now,
+        "outcome": ev.outcome.value,
+        "shortfall": ev.shortfall,
+        "measurements": record,
+    }
+    breach_row = (
+        None
+        if breach is None
+        else {
+            "instrument_id": inst.id,
+            "clause_number": row.number,
+            "obligor": breach.obligor,
+            "period_end": period_end,
+            "damages_fen": breach.damages_fen,
+            "sanctions": [s.to_dict() for s in breach.sanctions],
+            "created_at": ctx.now,
+        }
+    )
+    payments = tuple(
+        (
+            {
+                "instrument_id": inst.id,
+                "kind": po.kind,
+                "payer": po.payer,
+                "payee": po.payee if po.payee != "fund" else f"fund:{inst.id}",
+                "amount_fen": po.amount_fen,
+                "period_end": po.period_end,
+                "status": "due",
+                "trace": {"basis": po.basis, "evaluation": ev.to_dict(), "assessment": record},
+                "created_at": ctx.now,
+            },
+            audit.canonical_json(po.to_dict()),
+        )
+        for po in orders
+    )
     return PreparedReport(
-        row.id,
-        row.number,
-        inst.id,
-        period_start,
-        period_end,
-        report.value,
-        evidence,
-        force_majeure,
-        ev,
-        breach,
-        tuple(orders),
-        record,
+        clause_id=row.id,
+        clause_number=row.number,
+        period_end=period_end,
+        breach=breach,
+        report_row=report_row,
+        report_audit=audit.canonical_json({"clause": row.id, **ev.to_dict()}),
+        breach_row=breach_row,
+        breach_audit="" if breach is None else audit.canonical_json(breach.to_dict()),
+        payment_rows=payments,
     )
 
 
@@ -141,11 +184,32 @@ def _reported(ctx: Ctx, clause_ids: Any) -> set[tuple[int, date]]:
 
 
 def _returning_ids(ctx: Ctx, model: Any, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` of ``model`` in one batch; their new ids in the order of ``rows``."""
+    """Insert ``rows`` into ``model``'s table in one batch; their new ids in the order of ``rows``.
+
+    PostgreSQL: ``INSERT ... RETURNING`` in batches (ids from the sequence). SQLite: the
+    transaction holds the database's write lock (``BEGIN IMMEDIATE``), so the ids are
+    ``max(id) + 1 ...`` and the rows go to the driver's ``executemany`` with the columns'
+    own bind processors applied (no per-row statement compilation under the lock).
+    """
     if not rows:
         return []
-    stmt = insert(model).returning(model.id, sort_by_parameter_order=True)
-    return [int(i) for i in ctx.session.scalars(stmt, rows)]
+    table = model.__table__
+    conn = ctx.session.connection()
+    if conn.dialect.name != "sqlite":
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in conn.execute(stmt, rows).scalars()]
+    first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
+    ids = list(range(first, first + len(rows)))
+    cols = list(rows[0])
+    procs = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
+    params = [
+        (i, *[v if proc is None else proc(v) for v, proc in zip((r[c] for c in cols), procs, strict=True)])
+        for i, r in zip(ids, rows, strict=True)
+    ]
+    names = ", ".join(f'"{c}"' for c in ("id", *cols))
+    marks = ", ".join("?" for _ in range(len(cols) + 1))
+    conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', params)
+    return ids
 
 
 def write_reports(ctx: Ctx, preps: list[PreparedReport]) -> list[m.KPIReportRow]:
@@ -155,41 +219,11 @@ def write_reports(ctx: Ctx, preps: list[PreparedReport]) -> list[m.KPIReportRow]
     write lock briefly; the audit events are appended in one batch, in the order a single
     report writes them (report, breach, credit events, payments).
     """
-    report_rows = [
-        {
-            "clause_id": p.clause_id,
-            "period_start": p.period_start,
-            "period_end": p.period_end,
-            "value": p.value,
-            "evidence": p.evidence,
-            "force_majeure": p.force_majeure,
-            "reporter_id": ctx.principal.user_id,
-            "reported_at": ctx.now,
-            "outcome": p.evaluation.outcome.value,
-            "shortfall": p.evaluation.shortfall,
-            "measurements": p.record,
-        }
-        for p in preps
-    ]
-    report_ids = _returning_ids(ctx, m.KPIReportRow, report_rows)
-    with_breach = [(rid, p) for rid, p in zip(report_ids, preps, strict=True) if p.breach is not None]
+    ctx.session.flush()
+    report_ids = _returning_ids(ctx, m.KPIReportRow, [p.report_row for p in preps])
+    with_breach = [(rid, p) for rid, p in zip(report_ids, preps, strict=True) if p.breach_row is not None]
     breach_ids = _returning_ids(
-        ctx,
-        m.BreachRow,
-        [
-            {
-                "kpi_report_id": rid,
-                "instrument_id": p.instrument_id,
-                "clause_number": p.clause_number,
-                "obligor": p.breach.obligor,
-                "period_end": p.period_end,
-                "damages_fen": p.breach.damages_fen,
-                "sanctions": [s.to_dict() for s in p.breach.sanctions],
-                "created_at": ctx.now,
-            }
-            for rid, p in with_breach
-            if p.breach is not None
-        ],
+        ctx, m.BreachRow, [{**(p.breach_row or {}), "kpi_report_id": rid} for rid, p in with_breach]
     )
     breach_of = {rid: bid for (rid, _), bid in zip(with_breach, breach_ids, strict=True)}
     credit = [
@@ -206,44 +240,27 @@ def write_reports(ctx: Ctx, preps: list[PreparedReport]) -> list[m.KPIReportRow]
             for _, ce in credit
         ],
     )
-    pays = [(rid, p, po) for rid, p in zip(report_ids, preps, strict=True) for po in p.orders]
-    pay_ids = _returning_ids(
-        ctx,
-        m.Payment,
-        [
-            {
-                "instrument_id": p.instrument_id,
-                "kpi_report_id": rid,
-                "kind": po.kind,
-                "payer": po.payer,
-                "payee": po.payee if po.payee != "fund" else f"fund:{p.instrument_id}",
-                "amount_fen": po.amount_fen,
-                "period_end": po.period_end,
-                "status": "due",
-                "trace": {"basis": po.basis, "evaluation": p.evaluation.to_dict(), "assessment": p.record},
-                "created_at": ctx.now,
-            }
-            for rid, p, po in pays
-        ],
-    )
+    pays = [(rid, row, js) for rid, p in zip(report_ids, preps, strict=True) for row, js in p.payment_rows]
+    pay_ids = _returning_ids(ctx, m.Payment, [{**row, "kpi_report_id": rid} for rid, row, _ in pays])
     credit_by_report: dict[int, list[tuple[int, Any]]] = {}
     for (rid, ce), cid in zip(credit, credit_ids, strict=True):
         credit_by_report.setdefault(rid, []).append((cid, ce))
-    pay_by_report: dict[int, list[tuple[int, Any]]] = {}
-    for (rid, _, po), pid in zip(pays, pay_ids, strict=True):
-        pay_by_report.setdefault(rid, []).append((pid, po))
-    events: list[tuple[str, str, str | int, dict[str, Any]]] = []
+    pay_by_report: dict[int, list[tuple[int, str]]] = {}
+    for (rid, _, js), pid in zip(pays, pay_ids, strict=True):
+        pay_by_report.setdefault(rid, []).append((pid, js))
+    events: list[tuple[str, str, str | int, str]] = []
     for rid, p in zip(report_ids, preps, strict=True):
-        events.append(("kpi.report", "kpi_report", rid, {"clause": p.clause_id, **p.evaluation.to_dict()}))
-        if p.breach is not None:
-            events.append(("breach.create", "breach", breach_of[rid], p.breach.to_dict()))
+        events.append(("kpi.report", "kpi_report", rid, p.report_audit))
+        if p.breach_row is not None:
+            events.append(("breach.create", "breach", breach_of[rid], p.breach_audit))
             events += [
-                ("credit.event", "credit_event", cid, ce.to_dict())
+                ("credit.event", "credit_event", cid, audit.canonical_json(ce.to_dict()))
                 for cid, ce in credit_by_report.get(rid, [])
             ]
-        events += [("payment.order", "payment", pid, po.to_dict()) for pid, po in pay_by_report.get(rid, [])]
+        events += [("payment.order", "payment", pid, js) for pid, js in pay_by_report.get(rid, [])]
     audit.append_many(ctx.session, actor=ctx.actor, at=ctx.now, events=events)
-    return [m.KPIReportRow(id=rid, **row) for rid, row in zip(report_ids, report_rows, strict=True)]
+    # plain records with the report's attributes (no ORM bookkeeping under the write lock)
+    return [SimpleNamespace(id=rid, **p.report_row) for rid, p in zip(report_ids, preps, strict=True)]  # type: ignore[misc]
 
 
 def report_kpi(
