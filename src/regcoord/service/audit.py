@@ -167,8 +167,9 @@ def append_many(
 
     for action, object_type, object_id, payload_json in events:
         oid = str(object_id)
+        oid_json = f'"{oid}"' if oid.isascii() and oid.isalnum() else json.dumps(oid, ensure_ascii=False)
         body = (
-            f'{{"action":{q(action)},"actor":{q(actor)},"at":{q(when)},"object_id":{json.dumps(oid, ensure_ascii=False)},'
+            f'{{"action":{q(action)},"actor":{q(actor)},"at":{q(when)},"object_id":{oid_json},'
             f'"object_type":{q(object_type)},"payload":{payload_json},"seq":{seq}}}'
         )
         digest = hashlib.sha256(prefix.encode("ascii") + body.encode("utf-8")).hexdigest()

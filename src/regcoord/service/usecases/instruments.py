@@ -453,6 +453,12 @@ def decide_review(ctx: Ctx, instrument_id: int, *, approve: bool, reasons: str =
     inst = load_instrument(ctx, instrument_id)
     action = "approve" if approve else "return"
     require(ctx, action, policy_object(ctx, inst), f"instrument {instrument_id}")
+    if inst.state != ag.State.UNDER_REVIEW.value:
+        # a state conflict, not a missing object: a draft has no filing to decide on (issue 8:
+        # found by the lifecycle state machine, derandomize=False, seed 35)
+        raise ConflictError(
+            f"instrument {instrument_id} is {inst.state}, not under review: nothing to decide"
+        )
     fr = current_filing(ctx, inst)
     if approve:
         n_block = sum(

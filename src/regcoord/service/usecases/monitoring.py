@@ -51,6 +51,10 @@ class PreparedReport:
     breach_row: dict[str, Any] | None
     breach_audit: str
     payment_rows: tuple[tuple[dict[str, Any], str], ...]  # (row, audit payload JSON)
+    #: the same rows as the database driver takes them (SQLite: bind processors applied)
+    report_db: dict[str, Any]
+    breach_db: dict[str, Any] | None
+    payment_db: tuple[dict[str, Any], ...]
 
 
 def prepare_report(
@@ -170,6 +174,9 @@ def prepare_report(
         breach_row=breach_row,
         breach_audit="" if breach is None else audit.canonical_json(breach.to_dict()),
         payment_rows=payments,
+        report_db=_to_db(ctx, m.KPIReportRow, report_row),
+        breach_db=None if breach_row is None else _to_db(ctx, m.BreachRow, breach_row),
+        payment_db=tuple(_to_db(ctx, m.Payment, row) for row, _ in payments),
     )
 
 
@@ -183,7 +190,27 @@ def _reported(ctx: Ctx, clause_ids: Any) -> set[tuple[int, date]]:
     return {(int(c), p) for c, p in rows}
 
 
-def _returning_ids(ctx: Ctx, model: Any, rows: list[dict[str, Any]]) -> list[int]:
+_PROCESSORS: dict[tuple[str, str], Any] = {}
+
+
+def _to_db(ctx: Ctx, model: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with each column's bind processor applied (SQLite), so that the batch under the
+    write lock hands the values straight to the driver; unchanged on other backends."""
+    dialect = ctx.session.get_bind().dialect
+    if dialect.name != "sqlite":
+        return row
+    table = model.__table__
+    out = {}
+    for col, value in row.items():
+        key = (table.name, col)
+        if key not in _PROCESSORS:
+            _PROCESSORS[key] = table.c[col].type.bind_processor(dialect)
+        proc = _PROCESSORS[key]
+        out[col] = value if proc is None else proc(value)
+    return out
+
+
+def _returning_ids(ctx: Ctx, model: Any, rows: list[dict[str, Any]], *, processed: bool = False) -> list[int]:
     """Insert ``rows`` into ``model``'s table in one batch; their new ids in the order of ``rows``.
 
     PostgreSQL: ``INSERT ... RETURNING`` in batches (ids from the sequence). SQLite: the
@@ -201,11 +228,20 @@ def _returning_ids(ctx: Ctx, model: Any, rows: list[dict[str, Any]]) -> list[int
     first = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()) + 1
     ids = list(range(first, first + len(rows)))
     cols = list(rows[0])
-    procs = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
-    params = [
-        (i, *[v if proc is None else proc(v) for v, proc in zip((r[c] for c in cols), procs, strict=True)])
-        for i, r in zip(ids, rows, strict=True)
-    ]
+    if processed:
+        params = [(i, *[r[c] for c in cols]) for i, r in zip(ids, rows, strict=True)]
+    else:
+        procs = [table.c[c].type.bind_processor(conn.dialect) for c in cols]
+        params = [
+            (
+                i,
+                *[
+                    v if proc is None else proc(v)
+                    for v, proc in zip((r[c] for c in cols), procs, strict=True)
+                ],
+            )
+            for i, r in zip(ids, rows, strict=True)
+        ]
     names = ", ".join(f'"{c}"' for c in ("id", *cols))
     marks = ", ".join("?" for _ in range(len(cols) + 1))
     conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', params)
@@ -220,10 +256,13 @@ def write_reports(ctx: Ctx, preps: list[PreparedReport]) -> list[m.KPIReportRow]
     report writes them (report, breach, credit events, payments).
     """
     ctx.session.flush()
-    report_ids = _returning_ids(ctx, m.KPIReportRow, [p.report_row for p in preps])
+    report_ids = _returning_ids(ctx, m.KPIReportRow, [p.report_db for p in preps], processed=True)
     with_breach = [(rid, p) for rid, p in zip(report_ids, preps, strict=True) if p.breach_row is not None]
     breach_ids = _returning_ids(
-        ctx, m.BreachRow, [{**(p.breach_row or {}), "kpi_report_id": rid} for rid, p in with_breach]
+        ctx,
+        m.BreachRow,
+        [{**(p.breach_db or {}), "kpi_report_id": rid} for rid, p in with_breach],
+        processed=True,
     )
     breach_of = {rid: bid for (rid, _), bid in zip(with_breach, breach_ids, strict=True)}
     credit = [
@@ -240,8 +279,14 @@ def write_reports(ctx: Ctx, preps: list[PreparedReport]) -> list[m.KPIReportRow]
             for _, ce in credit
         ],
     )
-    pays = [(rid, row, js) for rid, p in zip(report_ids, preps, strict=True) for row, js in p.payment_rows]
-    pay_ids = _returning_ids(ctx, m.Payment, [{**row, "kpi_report_id": rid} for rid, row, _ in pays])
+    pays = [
+        (rid, db, js)
+        for rid, p in zip(report_ids, preps, strict=True)
+        for db, (_, js) in zip(p.payment_db, p.payment_rows, strict=True)
+    ]
+    pay_ids = _returning_ids(
+        ctx, m.Payment, [{**db, "kpi_report_id": rid} for rid, db, _ in pays], processed=True
+    )
     credit_by_report: dict[int, list[tuple[int, Any]]] = {}
     for (rid, ce), cid in zip(credit, credit_ids, strict=True):
         credit_by_report.setdefault(rid, []).append((cid, ce))
