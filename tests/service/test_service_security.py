@@ -246,7 +246,9 @@ def test_audit_chain_detects_tampering(world: Any) -> None:
     for stmt in ("UPDATE audit_event SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_event WHERE seq = 1"):
         with pytest.raises(sa.exc.DBAPIError), eng.begin() as c:
             c.execute(sa.text(stmt))
-    # an attacker with DDL rights disables the protection and edits one payload
+    # an attacker with DDL rights (the owner; the service's role has none) disables the
+    # protection and edits one payload
+    eng = w.owner_engine()
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":
             c.execute(sa.text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
@@ -281,13 +283,14 @@ def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch, tmp_path:
     (tmp_path / "junk.json").write_text("{")
     r = CliRunner().invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "junk.json")])
     assert r.exit_code == 2 and "checkpoint file" in " ".join(r.output.split())
-    eng = world.app.state.engine
+    eng = world.owner_engine()  # the owner: the service's role cannot touch the triggers
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":
             c.execute(sa.text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
         else:
             c.execute(sa.text("DROP TRIGGER audit_event_no_delete"))
         c.execute(sa.text("DELETE FROM audit_event WHERE seq = 2"))
+    eng.dispose()
     r = CliRunner().invoke(app, ["audit", "verify"])
     assert r.exit_code == 1 and json.loads(r.stdout)["first_bad_seq"] == 3
 

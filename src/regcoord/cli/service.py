@@ -79,6 +79,48 @@ def db_downgrade(
         console.print(f"database at revision {migrate.current(url)} / 数据库已降级")
 
 
+@db_app.command("roles")
+def db_roles(
+    role: Annotated[
+        str, typer.Argument(help="Name of the service's role. 服务使用的数据库角色。")
+    ] = "regcoord_app",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Run the statements as the owner (else print them). 执行。")
+    ] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password of a new role (else it logs in by the server's rules). 密码。"),
+    ] = None,
+) -> None:
+    """PostgreSQL: a least-privilege role for the service (migrations stay with the owner). 最小权限角色。"""
+    with service_errors():
+        from sqlalchemy.engine import make_url
+
+        from regcoord.service.db.roles import app_role_sql, grant_app_role
+
+        url = _settings().database_url
+        if make_url(url).get_backend_name() != "postgresql":
+            raise DataError(
+                "roles are a PostgreSQL feature; SQLite has no users",
+                column="REGCOORD_DATABASE_URL",
+                expected="a postgresql+psycopg:// URL of the owner",
+            )
+        try:
+            stmts = (
+                grant_app_role(url, role, password=password)
+                if apply
+                else app_role_sql(role, database=str(make_url(url).database), password=password)
+            )
+        except ValueError as exc:
+            raise DataError(str(exc), column="role") from None
+        for stmt in stmts:
+            console.print(stmt + ";", soft_wrap=True, highlight=False, markup=False)
+        if apply:
+            err_console.print(
+                f"role {role} granted; run the service with it in REGCOORD_DATABASE_URL / 已授权"
+            )
+
+
 @users_app.command("add")
 def users_add(
     username: Annotated[str, typer.Argument(help="Login name. 用户名。")],
