@@ -11,8 +11,8 @@ is one, and what was expected; the API and the web answer it 422):
   accepts the first four); at most :data:`MAX_DIGITS` significant digits and
   ``|x| <= 10^15`` unless the field declares a narrower range. The canonical text of an
   accepted number fits the 64-character decimal column on both backends.
-- money (:func:`fen`): integer fen with ``|x| <= 10^15`` (BIGINT holds 9.2e18; a sum of
-  many such amounts still fits).
+- money: integer fen with ``|x| <=`` :data:`MAX_FEN` ``= 10^15`` (BIGINT holds 9.2e18; a
+  sum of many such amounts still fits), the bound of every amount field of the schemas.
 - dates (:func:`day`): ISO ``YYYY-MM-DD`` within 1900-01-01 .. 2200-12-31, so that date
   arithmetic downstream (deadlines + years, revision windows) can never overflow
   ``datetime.date.max`` (an instrument effective in year 9995 once broke the dashboard).
@@ -108,20 +108,6 @@ def number(
     if len(str(d)) > DECIMAL_COLUMN:
         raise _fail(f"{field}: {_shown(value)} is too long to store", field, expected, row)
     return d
-
-
-def fen(value: Any, *, field: str, lo: int = -MAX_FEN, hi: int = MAX_FEN, row: int | None = None) -> int:
-    """An amount of money in integer fen within ``[lo, hi]`` (default ``|x| <= 10^15``)."""
-    expected = f"whole fen between {lo} and {hi}"
-    if isinstance(value, bool):
-        raise _fail(f"{field}: {_shown(value)} is not an amount of fen", field, expected, row)
-    if isinstance(value, str) and _INT.fullmatch(value):
-        value = int(value)
-    if not isinstance(value, int):
-        raise _fail(f"{field}: {_shown(value)} is not an amount of fen", field, expected, row)
-    if not lo <= value <= hi:
-        raise _fail(f"{field}: {value} fen is out of range", field, expected, row)
-    return value
 
 
 def db_id(value: Any, *, field: str, row: int | None = None) -> int:
@@ -226,7 +212,6 @@ __all__ = [
     "check_day",
     "day",
     "db_id",
-    "fen",
     "number",
     "text",
 ]

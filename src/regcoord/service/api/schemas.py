@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from regcoord.service.validation import Day, Num, NumberText, When
+from regcoord.service.validation import MAX_FEN, Day, Num, NumberText, When
 
 
 def _no_nul(value: Any, where: str = "body") -> None:
@@ -55,9 +55,9 @@ class ActorIn(_In):
 
 
 class DamagesIn(_In):
-    fixed_fen: int = Field(default=0, ge=0, le=10**15)
-    per_unit_fen: int = Field(default=0, ge=0, le=10**15)
-    cap_fen: int | None = Field(default=None, ge=0, le=10**15)
+    fixed_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    per_unit_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    cap_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
 
 
 class BreachIn(_In):
@@ -84,7 +84,7 @@ class CompensationIn(_In):
     when: Literal["met", "not_met"]
     payer: str = Field(min_length=1, max_length=12)
     payee: str = Field(min_length=1, max_length=12)
-    amount_fen: int = Field(gt=0, le=10**15)
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
     source: str = Field(default="", max_length=500)
 
 
