@@ -27,6 +27,7 @@ Goal (issue 8): the lock held under 1 s for 10,000 rows.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import tempfile
@@ -180,6 +181,7 @@ def main(argv: list[str] | None = None) -> None:
             "request wall (s)": f"{peer['wall_s']:.2f}",
         },
     ]
+    load = os.getloadavg()[0]
     md = (
         "## KPI CSV import: SQLite write-lock time (`benchmarks/bench_import_lock.py`)\n\n"
         f"{args.rows:,} rows ({len(text) / 1e6:.2f} MB), 50 clauses of a synthetic agreement in force; "
@@ -187,7 +189,9 @@ def main(argv: list[str] | None = None) -> None:
         "with their audit events. The write lock is the span from `BEGIN IMMEDIATE` to `COMMIT` "
         "of the service's write connection. Goal (issue 8): under 1 s.\n\n"
         + table(rows)
-        + f"\n\nRatio (peer / regcoord) of the lock time: {peer['lock_s'] / ours['lock_s']:.1f}x."
+        + f"\n\nRatio (peer / regcoord) of the lock time: {peer['lock_s'] / ours['lock_s']:.1f}x. "
+        f"Load average at the end of the run: {load:.1f} on {os.cpu_count()} cores (a shared machine: "
+        "times scale with the load)."
     )
     print(md)
     if not args.no_record:
