@@ -14,7 +14,14 @@ from regcoord.service.usecases import sessions
 from regcoord.service.usecases.actors import user_out
 from regcoord.service.usecases.sessions import AuthFailed, Throttled
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/auth",
+    tags=["auth"],
+    responses={
+        **ERROR_RESPONSES,
+        429: {"description": "Too many failed logins; retry after Retry-After / 登录失败次数过多"},
+    },
+)
 
 SESSION_COOKIE = "regcoord_session"
 R = TypeVar("R", bound=Response)
