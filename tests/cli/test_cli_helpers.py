@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from regcoord.cli._input import parse_assignments, parse_date, read_csv
-from regcoord.cli._output import writing
+from regcoord.cli._output import err_console, writing
 from regcoord.cli.app import app
 from regcoord.errors import DataError
 
@@ -103,10 +106,76 @@ def test_read_csv(tmp_path):
 
 
 @pytest.mark.parametrize("command", [["trading", "allocate"], ["transfer", "formula"]])
-def test_unreadable_csv_exits_2(tmp_path, command):
+def test_unreadable_csv_exits_2(tmp_path, command, monkeypatch):
+    """The error is one whole line, whatever the path length and the console width (issue 8).
+
+    Rich wraps at 80 columns (or $COLUMNS) when stderr is not a terminal: with a 20-column
+    console and a path of ~300 characters the message used to be cut into many lines.
+    """
+    monkeypatch.setattr(err_console, "width", 20)
+    folder = tmp_path.joinpath(*(["a-rather-long-folder-name-of-forty-chars"] * 7))
+    folder.mkdir(parents=True)
     extra = (
         ["--method", "grandfathering", "--cap", "10", "--vintage", "2025"] if command[0] == "trading" else []
     )
-    res = runner.invoke(app, [*command, str(tmp_path), *extra, "--json"])  # a folder, not a file
+    res = runner.invoke(app, [*command, str(folder), *extra, "--json"])  # a folder, not a file
     assert res.exit_code == 2, res.output
-    assert "cannot read CSV" in res.stderr and res.stdout == ""
+    assert res.stdout == ""
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    assert "cannot read CSV" in lines[0] and str(folder) in lines[0]
+
+
+def test_error_lines_are_not_wrapped_under_narrow_columns(tmp_path):
+    """The same in a real process with COLUMNS=20 and stderr a pipe (not a terminal)."""
+    folder = tmp_path.joinpath(*(["another-long-folder-name"] * 10))
+    folder.mkdir(parents=True)
+    env = {**os.environ, "COLUMNS": "20", "PYTHONPATH": os.pathsep.join(sys.path)}
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from regcoord.cli.app import main; main()",
+            "transfer",
+            "formula",
+            str(folder),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert res.returncode == 2, res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and str(folder) in lines[0], lines
+
+
+def test_service_commands_name_the_missing_extra(monkeypatch):
+    """``pip install regcoord`` without ``[service]``: ``regcoord serve`` says which extra to install."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_uvicorn(name, *args, **kwargs):
+        if name == "uvicorn" or name.startswith("uvicorn."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_uvicorn)
+    res = runner.invoke(app, ["serve"])
+    assert res.exit_code == 2, res.output
+    assert "pip install 'regcoord[service]'" in res.stderr
+    assert "Traceback" not in res.output and "Traceback" not in res.stderr
+    # a module outside the extra is a real bug: it still raises
+    monkeypatch.setattr(
+        builtins,
+        "__import__",
+        lambda name, *a, **k: (
+            (_ for _ in ()).throw(ModuleNotFoundError("x", name="nothere"))
+            if name == "uvicorn"
+            else real_import(name, *a, **k)
+        ),
+    )
+    res = runner.invoke(app, ["serve"])
+    assert res.exit_code == 1 and isinstance(res.exception, ModuleNotFoundError)

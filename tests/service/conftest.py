@@ -4,6 +4,12 @@ Each test gets a fresh, migrated database: SQLite by copying a migrated template
 PostgreSQL by ``CREATE DATABASE ... TEMPLATE`` from a migrated template database
 (REGCOORD_TEST_POSTGRES_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/test;
 skipped only when the server is unreachable).
+
+On PostgreSQL the migrations run as the owner (the URL's user) and the service of the
+``world`` fixture runs as the least-privilege role :data:`APP_ROLE`
+(:mod:`regcoord.service.db.roles`; the grants are copied with the template), as in
+production; ``World.owner_url`` is the owner's URL for tests that play an attacker with DDL
+rights.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from regcoord.service.usecases._context import region_tree, system_principal
 
 PG_URL = os.environ.get("REGCOORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "test-password-1"
+#: the service's least-privilege role in the PostgreSQL tests (created on first use)
+APP_ROLE = "regcoord_app_test"
 _counter = itertools.count()
 
 
@@ -69,6 +77,9 @@ def pg_template() -> Iterator[tuple[sa.Engine, str] | None]:
         c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         c.execute(sa.text(f'CREATE DATABASE "{name}"'))
     migrate.upgrade(_with_db(PG_URL, name))
+    from regcoord.service.db.roles import grant_app_role
+
+    grant_app_role(_with_db(PG_URL, name), APP_ROLE)
     yield admin, name
     with admin.connect() as c:
         c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -129,6 +140,12 @@ class World:
     app: Any
     tokens: dict[str, str]
     url: str
+    #: the database owner's URL (SQLite: the same file)
+    owner_url: str = ""
+
+    def owner_engine(self) -> sa.Engine:
+        """An engine connected as the owner of the database (DDL rights), for attack scenarios."""
+        return sa.create_engine(self.owner_url or self.url)
 
     def h(self, user: str, **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user]}", **extra}
@@ -171,6 +188,9 @@ def world(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         actors, "hash_password", lambda pw: _HASH["h"] if pw == PASSWORD else auth_mod.hash_password(pw)
     )
     clock = Clock()
+    owner_url = db_url
+    if not db_url.startswith("sqlite"):  # the service runs as the least-privilege role
+        db_url = sa.engine.make_url(db_url).set(username=APP_ROLE).render_as_string(hide_password=False)
     app = create_app(Settings(database_url=db_url, secret_key="s" * 32), clock=clock)
     tokens: dict[str, str] = {}
     with app.state.sessions() as s:
@@ -185,7 +205,7 @@ def world(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             tokens[username] = auth_mod.issue_token(s, u, kind="api", now=clock.now, ttl_hours=24 * 365 * 10)
         s.commit()
     with TestClient(app) as client:
-        yield World(client, clock, app, tokens, db_url)
+        yield World(client, clock, app, tokens, db_url, owner_url)
     app.state.engine.dispose()
     app.state.read_engine.dispose()
 

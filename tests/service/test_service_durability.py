@@ -78,7 +78,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_report(world: Any, tmp_path: Pa
 
     proc = start_server(w.url, port, log)  # restart on the same file
     try:
-        r = httpx.get(f"http://127.0.0.1:{port}/api/audit/verify", timeout=10)
+        r = httpx.get(f"http://127.0.0.1:{port}/api/audit/verify", timeout=10, headers=w.h("admin"))
         assert r.json()["ok"] is True, r.json()
     finally:
         proc.send_signal(signal.SIGTERM)

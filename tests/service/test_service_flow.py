@@ -125,7 +125,7 @@ def test_full_loop(world: Any) -> None:
     assert w.post("off-33", f"/api/instruments/{iid}/sign").json()["state"] == "revised"
     assert w.post("off-34", f"/api/instruments/{iid}/sign").json()["state"] == "revised"
     assert w.post("off-33", f"/api/instruments/{iid}/file").json()["reviewer_region"] == "CN"
-    assert w.get("/api/audit/verify").json()["ok"]
+    assert w.get("/api/audit/verify", "admin").json()["ok"]
 
 
 def test_lint_and_review_findings(world: Any) -> None:
@@ -203,13 +203,15 @@ def test_obligor_must_be_party_and_field_errors(world: Any) -> None:
     body["clauses"][0]["obligation"]["obligor"] = "34"
     body["clauses"][0]["obligation"]["target"] = "abc"
     r = w.post("off-33", "/api/instruments", body)
-    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == [
+    # refused by the schema now (validation.NumberText): pydantic writes list indexes as ints
+    assert r.status_code == 422 and [str(p) for p in r.json()["detail"][0]["loc"]] == [
         "body",
         "clauses",
         "0",
         "obligation",
         "target",
     ]
+    body["clauses"][0]["obligation"]["target"] = "1"
     r = w.post("off-33", "/api/instruments", {**body, "parties": ["33", "99"]})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "parties", "1"]
 

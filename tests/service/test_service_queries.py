@@ -131,7 +131,10 @@ def test_failed_login_with_a_long_username_is_audited_truncated(world: Any) -> N
     r = w.client.post("/api/auth/token", json={"username": name, "password": "not-the-password"})
     assert r.status_code == 401
     ev = _last_audit(w)
-    assert (ev.action, ev.object_id, json.loads(ev.payload)) == ("auth.failure", "u" * 40, {"kind": "api"})
+    payload = json.loads(ev.payload)
+    assert (ev.action, ev.object_id, payload["kind"]) == ("auth.failure", "u" * 40, "api")
+    # the throttle's counters (issue 8) are in the payload, under their full keys
+    assert payload["failures"] == {f"user:{name}": 1, "client:testclient": 1}
 
 
 def test_logout_revokes_the_token_and_audits_its_kind(world: Any) -> None:

@@ -75,7 +75,8 @@ def test_login_and_failure_are_audited(world: Any) -> None:
     r = w.client.post("/api/auth/login", json={"username": "off-34", "password": "test-password-1"})
     assert r.status_code == 200 and "httponly" in r.headers["set-cookie"].lower()
     assert w.client.get("/api/auth/me").json()["username"] == "off-34"  # session cookie
-    w.client.post("/api/auth/logout")
+    # a cookie-authenticated write: our own Origin (or the X-CSRF-Token header) is required
+    assert w.client.post("/api/auth/logout", headers={"Origin": "http://testserver"}).status_code == 200
     w.client.cookies.clear()
     assert w.client.get("/api/auth/me").json()["authenticated"] is False
     with w.session() as s:
@@ -125,7 +126,7 @@ def test_authorization_matrix(world: Any) -> None:
         "/api/users",
         {"admin"},
         "admin",
-        {"username": "new", "password": "0123456789a", "role": "participant"},
+        {"username": "new", "password": "Tide-Orchard-Lantern-84", "role": "participant"},
     )
     # creating an instrument for 33 and 34: only their officers
     body = {
@@ -245,7 +246,9 @@ def test_audit_chain_detects_tampering(world: Any) -> None:
     for stmt in ("UPDATE audit_event SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_event WHERE seq = 1"):
         with pytest.raises(sa.exc.DBAPIError), eng.begin() as c:
             c.execute(sa.text(stmt))
-    # an attacker with DDL rights disables the protection and edits one payload
+    # an attacker with DDL rights (the owner; the service's role has none) disables the
+    # protection and edits one payload
+    eng = w.owner_engine()
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":
             c.execute(sa.text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
@@ -258,7 +261,7 @@ def test_audit_chain_detects_tampering(world: Any) -> None:
     with w.session() as s:
         bad = audit.verify(s)
     assert not bad.ok and bad.first_bad_seq == target and "content" in bad.problem
-    assert w.client.get("/api/audit/verify").json()["first_bad_seq"] == target
+    assert w.get("/api/audit/verify", "rev-cn").json()["first_bad_seq"] == target
 
 
 def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
@@ -280,13 +283,14 @@ def test_audit_verify_cli(world: Any, monkeypatch: pytest.MonkeyPatch, tmp_path:
     (tmp_path / "junk.json").write_text("{")
     r = CliRunner().invoke(app, ["audit", "verify", "--checkpoint", str(tmp_path / "junk.json")])
     assert r.exit_code == 2 and "checkpoint file" in " ".join(r.output.split())
-    eng = world.app.state.engine
+    eng = world.owner_engine()  # the owner: the service's role cannot touch the triggers
     with eng.begin() as c:
         if eng.dialect.name == "postgresql":
             c.execute(sa.text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_no_change"))
         else:
             c.execute(sa.text("DROP TRIGGER audit_event_no_delete"))
         c.execute(sa.text("DELETE FROM audit_event WHERE seq = 2"))
+    eng.dispose()
     r = CliRunner().invoke(app, ["audit", "verify"])
     assert r.exit_code == 1 and json.loads(r.stdout)["first_bad_seq"] == 3
 

@@ -122,7 +122,12 @@ def test_sigkill_mid_burst_book_rebuilt_from_acknowledged_orders(world: Any, tmp
     proc = start_server(w.url, port, log)  # restart on the same file: the book is replayed from the log
     try:
         rebuilt = httpx.get(f"http://127.0.0.1:{port}/api/trading/state", timeout=30).json()
-        assert httpx.get(f"http://127.0.0.1:{port}/api/audit/verify", timeout=30).json()["ok"] is True
+        assert (
+            httpx.get(f"http://127.0.0.1:{port}/api/audit/verify", timeout=30, headers=w.h("admin")).json()[
+                "ok"
+            ]
+            is True
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=20)

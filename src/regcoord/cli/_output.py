@@ -22,7 +22,9 @@ from regcoord.errors import DataError, RegcoordError
 from regcoord.regions import RegionTree, china
 
 console = Console(stderr=False)
-err_console = Console(stderr=True)
+#: soft wrap: a message is written whole on one line, never wrapped or cut at the console
+#: width (Rich assumes 80 columns, or $COLUMNS, when stderr is not a terminal)
+err_console = Console(stderr=True, soft_wrap=True)
 
 #: exit code for bad input (the user can fix it)
 EXIT_BAD_INPUT = 2
@@ -81,6 +83,45 @@ def user_errors() -> Iterator[None]:
         yield
     except RegcoordError as exc:
         raise fail(str(exc)) from None
+
+
+#: top-level modules of the ``service`` extra (pyproject.toml)
+SERVICE_MODULES = frozenset(
+    {
+        "fastapi",
+        "starlette",
+        "sqlalchemy",
+        "alembic",
+        "uvicorn",
+        "argon2",
+        "multipart",
+        "python_multipart",
+        "psycopg",
+        "itsdangerous",
+        "platformdirs",
+        "plotly",
+        "zxcvbn",
+        "pydantic",
+    }
+)
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """:func:`user_errors` for the service commands; a missing module of the ``service`` extra
+    (a plain ``pip install regcoord``) is a message naming the extra, exit code 2, not a traceback."""
+    try:
+        with user_errors():
+            yield
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in SERVICE_MODULES:
+            raise
+        raise fail(
+            f"the coordination service needs the optional 'service' extra (module {top!r} is missing); "
+            "install it with: pip install 'regcoord[service]' / 协调服务需要可选依赖 service，"
+            "请运行 pip install 'regcoord[service]'"
+        ) from None
 
 
 @contextmanager

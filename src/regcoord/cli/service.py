@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from regcoord.cli._output import console, err_console, print_json, user_errors
+from regcoord.cli._output import console, err_console, print_json, service_errors
 from regcoord.errors import DataError
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port. 端口。")] = 8000,
 ) -> None:
     """Migrate the database and start the service (OpenAPI at /openapi.json). 迁移数据库并启动服务。"""
-    with user_errors():
+    with service_errors():
         import uvicorn
 
         from regcoord.service import migrate
@@ -58,7 +58,7 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision. 目标版本。")] = "head") -> None:
     """Migrate the database up. 升级数据库。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import migrate
 
         url = _settings().database_url
@@ -71,12 +71,54 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision. 目标版本。")] = "base",
 ) -> None:
     """Migrate the database down (default: remove everything). 降级数据库。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import migrate
 
         url = _settings().database_url
         migrate.downgrade(url, revision)
         console.print(f"database at revision {migrate.current(url)} / 数据库已降级")
+
+
+@db_app.command("roles")
+def db_roles(
+    role: Annotated[
+        str, typer.Argument(help="Name of the service's role. 服务使用的数据库角色。")
+    ] = "regcoord_app",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Run the statements as the owner (else print them). 执行。")
+    ] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(help="Password of a new role (else it logs in by the server's rules). 密码。"),
+    ] = None,
+) -> None:
+    """PostgreSQL: a least-privilege role for the service (migrations stay with the owner). 最小权限角色。"""
+    with service_errors():
+        from sqlalchemy.engine import make_url
+
+        from regcoord.service.db.roles import app_role_sql, grant_app_role
+
+        url = _settings().database_url
+        if make_url(url).get_backend_name() != "postgresql":
+            raise DataError(
+                "roles are a PostgreSQL feature; SQLite has no users",
+                column="REGCOORD_DATABASE_URL",
+                expected="a postgresql+psycopg:// URL of the owner",
+            )
+        try:
+            stmts = (
+                grant_app_role(url, role, password=password)
+                if apply
+                else app_role_sql(role, database=str(make_url(url).database), password=password)
+            )
+        except ValueError as exc:
+            raise DataError(str(exc), column="role") from None
+        for stmt in stmts:
+            console.print(stmt + ";", soft_wrap=True, highlight=False, markup=False)
+        if apply:
+            err_console.print(
+                f"role {role} granted; run the service with it in REGCOORD_DATABASE_URL / 已授权"
+            )
 
 
 @users_app.command("add")
@@ -93,7 +135,7 @@ def users_add(
     ] = "",
 ) -> None:
     """Add a user (and optionally its actor). 新增用户。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import migrate
         from regcoord.service.db import make_engine, make_sessionmaker
         from regcoord.service.usecases import Ctx, actors
@@ -132,7 +174,7 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Recompute the audit hash chain; exit 1 if it is broken. 校验审计链。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import audit
         from regcoord.service.db import make_engine, make_sessionmaker
 
@@ -160,7 +202,7 @@ def audit_verify(
 @audit_app.command("checkpoint")
 def audit_checkpoint() -> None:
     """Print the head of the chain (seq, hash) as JSON, to keep outside the database. 导出检查点。"""
-    with user_errors():
+    with service_errors():
         from regcoord.service import audit
         from regcoord.service.db import make_engine, make_sessionmaker
 

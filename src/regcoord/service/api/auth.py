@@ -12,14 +12,21 @@ from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep
 from regcoord.service.api.schemas import LoginIn
 from regcoord.service.usecases import sessions
 from regcoord.service.usecases.actors import user_out
-from regcoord.service.usecases.sessions import AuthFailed
+from regcoord.service.usecases.sessions import AuthFailed, Throttled
 
-router = APIRouter(prefix="/api/auth", tags=["auth"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/api/auth",
+    tags=["auth"],
+    responses={
+        **ERROR_RESPONSES,
+        429: {"description": "Too many failed logins; retry after Retry-After / 登录失败次数过多"},
+    },
+)
 
 SESSION_COOKIE = "regcoord_session"
 R = TypeVar("R", bound=Response)
 
-__all__ = ["SESSION_COOKIE", "AuthFailed", "router", "set_session_cookie"]
+__all__ = ["SESSION_COOKIE", "AuthFailed", "Throttled", "router", "set_session_cookie"]
 
 
 def set_session_cookie(resp: R, request: Request, token: str, ttl_hours: int) -> R:
@@ -38,7 +45,10 @@ def set_session_cookie(resp: R, request: Request, token: str, ttl_hours: int) ->
 
 def _login(ctx: CtxDep, body: LoginIn, kind: str, request: Request) -> tuple[str, int]:
     ttl: int = request.app.state.settings.token_ttl_hours
-    token = sessions.login(ctx, username=body.username, password=body.password, kind=kind, ttl_hours=ttl)
+    client = request.client.host if request.client else None
+    token = sessions.login(
+        ctx, username=body.username, password=body.password, kind=kind, ttl_hours=ttl, client=client
+    )
     return token, ttl
 
 

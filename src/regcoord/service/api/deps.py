@@ -64,6 +64,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "Conflicts with the object's state / 状态冲突"},
     412: {"description": "If-Match names a stale version / 版本已变化"},
     428: {"description": "If-Match required / 需要 If-Match"},
+    503: {"description": "Database busy with another write; retry after Retry-After / 数据库正忙"},
 }
 #: a database id in a path or query (bounded: 32-bit INTEGER on both backends)
 MAX_ID = 2_147_483_647

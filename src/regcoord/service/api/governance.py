@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from regcoord import agreements as ag
+from regcoord.errors import PermissionDenied
 from regcoord.service import audit
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent, respond
 from regcoord.service.api.schemas import DashboardOut, DisputeDecisionIn, DisputeIn, DisputeOut, EvaluationIn
@@ -79,8 +81,15 @@ def alerts(ctx: CtxDep) -> list[dict[str, Any]]:
     return [a.to_dict() for a in uc.alerts(ctx, ctx.now.date())]
 
 
+#: roles that may run a full verification of the audit chain
+AUDIT_ROLES = frozenset({ag.Role.ADMIN, ag.Role.REVIEWER})
+
+
 @router.get("/audit/verify", tags=["audit"], summary="Verify the audit hash chain / 校验审计链")
 def audit_verify(ctx: CtxDep) -> dict[str, Any]:
+    """Admins and reviewers only: a full verification costs CPU in proportion to the chain."""
+    if ctx.principal.role not in AUDIT_ROLES:
+        raise PermissionDenied("verifying the audit chain needs the admin or reviewer role")
     return audit.verify(ctx.session).to_dict()
 
 

@@ -12,6 +12,7 @@ from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptI
 from regcoord.service.api.schemas import BreachOut, CreditOut, KPIReportIn, PaymentOut, ReportOut
 from regcoord.service.usecases import monitoring as uc
 from regcoord.service.usecases import queries
+from regcoord.service.usecases._context import Ctx
 
 router = APIRouter(prefix="/api", tags=["monitoring"], responses=ERROR_RESPONSES)
 
@@ -63,9 +64,13 @@ def import_csv(
     key: IdemKey = None,
 ) -> JSONResponse:
     text = read_csv_upload(file)
+    # validate and judge every row on a read-only session first: the write lock (SQLite) is
+    # then held only for one short batch of INSERTs
+    with request.app.state.read_sessions() as rs:
+        plan = uc.plan_import(Ctx(rs, ctx.principal, ctx.now, ctx.tree), instrument_id, text)
     return idempotent(
         ctx,
-        lambda: {"imported": [uc.report_out(r) for r in uc.import_csv(ctx, instrument_id, text)]},
+        lambda: {"imported": [uc.report_out(r) for r in uc.apply_import(ctx, plan)]},
         request,
         text,
         key,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from regcoord.service.validation import MAX_FEN, Day, Num, NumberText, When
 
 
 def _no_nul(value: Any, where: str = "body") -> None:
@@ -54,9 +55,9 @@ class ActorIn(_In):
 
 
 class DamagesIn(_In):
-    fixed_fen: int = Field(default=0, ge=0, le=10**15)
-    per_unit_fen: int = Field(default=0, ge=0, le=10**15)
-    cap_fen: int | None = Field(default=None, ge=0, le=10**15)
+    fixed_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    per_unit_fen: int = Field(default=0, ge=0, le=MAX_FEN)
+    cap_fen: int | None = Field(default=None, ge=0, le=MAX_FEN)
 
 
 class BreachIn(_In):
@@ -71,9 +72,9 @@ class BreachIn(_In):
 class ObligationIn(_In):
     obligor: str = Field(min_length=1, max_length=12)
     metric: str = Field(min_length=1, max_length=200)
-    target: str = Field(min_length=1, max_length=40, description="decimal number as text")
+    target: NumberText = Field(description="decimal number as text")
     unit: str = Field(min_length=1, max_length=40)
-    deadline: date
+    deadline: Day
     evidence: str = Field(min_length=1, max_length=500)
     comparator: Literal[">=", "<=", "=="] = ">="
     period_months: Literal[1, 3, 6, 12] = 12
@@ -83,15 +84,15 @@ class CompensationIn(_In):
     when: Literal["met", "not_met"]
     payer: str = Field(min_length=1, max_length=12)
     payee: str = Field(min_length=1, max_length=12)
-    amount_fen: int = Field(gt=0, le=10**15)
+    amount_fen: int = Field(gt=0, le=MAX_FEN)
     source: str = Field(default="", max_length=500)
 
 
 class AssessmentIn(_In):
     engine: Literal["xinan_p_index"]
-    weights: dict[str, str | int | float] = Field(description="k_i per indicator, e.g. {'CODMn': '0.25'}")
-    baselines: dict[str, str | int | float] = Field(description="C_i0 per indicator (mg/L)")
-    k0: str | int | float
+    weights: dict[str, Num] = Field(description="k_i per indicator, e.g. {'CODMn': '0.25'}")
+    baselines: dict[str, Num] = Field(description="C_i0 per indicator (mg/L)")
+    k0: Num
     source: str = Field(default="", max_length=500)
 
 
@@ -111,8 +112,8 @@ class InstrumentIn(_In):
     clauses: list[ClauseIn] = Field(default_factory=list, max_length=500)
     template: str = Field(default="", max_length=60)
     summary: str = Field(default="", max_length=10_000)
-    effective_from: date | None = None
-    expires_on: date | None = None
+    effective_from: Day | None = None
+    expires_on: Day | None = None
     core_years: int = Field(default=3, ge=1, le=20)
     adjustment_years: int = Field(default=2, ge=0, le=20)
 
@@ -129,8 +130,8 @@ class FromTemplateIn(_In):
 class InstrumentPatch(_In):
     title: str | None = Field(default=None, min_length=1, max_length=300)
     summary: str | None = Field(default=None, max_length=10_000)
-    effective_from: date | None = None
-    expires_on: date | None = None
+    effective_from: Day | None = None
+    expires_on: Day | None = None
 
 
 class ReasonsIn(_In):
@@ -148,7 +149,7 @@ class ReviseIn(_In):
 
 
 class ConsultationIn(_In):
-    closes_at: datetime
+    closes_at: When
 
 
 class SubmissionIn(_In):
@@ -171,12 +172,12 @@ class ProposalIn(_In):
 
 
 class KPIReportIn(_In):
-    period_start: date
-    period_end: date
-    value: str | None = Field(default=None, min_length=1, max_length=40, description="decimal number as text")
+    period_start: Day
+    period_end: Day
+    value: NumberText | None = Field(default=None, description="decimal number as text")
     evidence: str = Field(min_length=1, max_length=2000)
     force_majeure: bool = False
-    measurements: dict[str, str | int | float] | None = Field(
+    measurements: dict[str, Num] | None = Field(
         default=None, description="for a clause with an assessment engine: {indicator: concentration}"
     )
 
@@ -194,8 +195,8 @@ class EvaluationIn(_In):
     summary: str = Field(min_length=1, max_length=10_000)
     revision_required: bool
     reasons: str = Field(default="", max_length=10_000)
-    fund_use: str | None = Field(default=None, max_length=40)
-    satisfaction: str | None = Field(default=None, max_length=40)
+    fund_use: NumberText | None = None
+    satisfaction: NumberText | None = None
     revision_months: int = Field(default=6, ge=1, le=60)
 
 

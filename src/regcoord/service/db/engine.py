@@ -13,6 +13,23 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 30_000
+#: seconds a client is asked to wait (``Retry-After``) when the database stays busy
+RETRY_AFTER_S = 2
+#: PostgreSQL SQLSTATEs of a transient conflict: lock not available, serialization, deadlock
+_PG_BUSY = frozenset({"55P03", "40001", "40P01"})
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` (a SQLAlchemy ``OperationalError``) means "busy, retry later".
+
+    SQLite: "database is locked" / "database is busy" after the busy timeout; PostgreSQL:
+    the SQLSTATEs in :data:`_PG_BUSY`.
+    """
+    orig = getattr(exc, "orig", exc)
+    if getattr(orig, "sqlstate", None) in _PG_BUSY:
+        return True
+    text = str(orig).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def is_sqlite(url: str) -> bool:

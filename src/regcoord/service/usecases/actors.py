@@ -9,12 +9,9 @@ from sqlalchemy import select
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound
-from regcoord.service.auth import hash_password
+from regcoord.service.auth import check_password_strength, hash_password
 from regcoord.service.db import models as m
 from regcoord.service.usecases._context import Ctx, require
-
-MIN_PASSWORD = 10
-
 
 E = TypeVar("E", bound=Enum)
 
@@ -59,12 +56,11 @@ def create_user(
     r = _member(ag.Role, role, "role", "role")
     if not username.strip() or len(username) > 80:
         raise DataError("username must be 1-80 characters", column="username")
-    if len(password) < MIN_PASSWORD:
-        raise DataError(
-            f"password shorter than {MIN_PASSWORD} characters",
-            column="password",
-            expected=f">= {MIN_PASSWORD}",
-        )
+    actor = None if actor_id is None else ctx.session.get(m.Actor, actor_id)
+    check_password_strength(
+        password,
+        user_inputs=[username, *([] if actor is None else [actor.name, actor.name_zh]), region_code or ""],
+    )
     region = None
     if region_code is not None:
         region = ctx.tree.resolve(region_code, strict=False)

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound
+from regcoord.service import validation
 from regcoord.service.db import models as m
 from regcoord.service.usecases import instruments as inst_uc
 from regcoord.service.usecases import queries
@@ -116,11 +117,11 @@ def evaluate(
     require(ctx, "evaluate", policy_object(ctx, inst), f"instrument {instrument_id}")
     if not summary.strip():
         raise DataError("summary is empty", column="summary")
-    fu = None if fund_use is None else ag.to_decimal(fund_use, field_name="fund_use")
-    sat = None if satisfaction is None else ag.to_decimal(satisfaction, field_name="satisfaction")
-    for name, v in (("fund_use", fu), ("satisfaction", sat)):
-        if v is not None and not (0 <= v <= 1):
-            raise DataError(f"{name} must be a share between 0 and 1", column=name, expected="0 <= x <= 1")
+    validation.text(summary, field="summary", max_len=10_000)
+    validation.text(reasons, field="reasons", max_len=10_000)
+    # shares between 0 and 1
+    fu = None if fund_use is None else validation.number(fund_use, field="fund_use", lo=0, hi=1)
+    sat = None if satisfaction is None else validation.number(satisfaction, field="satisfaction", lo=0, hi=1)
     inst_uc.transition(
         ctx, inst, ag.Action.EVALUATE, inst_uc.lifecycle_context(ctx, inst), {"summary": summary}
     )

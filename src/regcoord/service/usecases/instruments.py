@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound
+from regcoord.service import validation
 from regcoord.service.db import models as m
 from regcoord.service.usecases._context import (
     Ctx,
@@ -109,6 +110,9 @@ def create_instrument(
     core_years: int = ag.CORE_YEARS_DEFAULT,
     adjustment_years: int = ag.ADJUSTMENT_YEARS_DEFAULT,
 ) -> m.Instrument:
+    for name, d in (("effective_from", effective_from), ("expires_on", expires_on)):
+        if d is not None:
+            validation.check_day(d, field=name)
     codes = []
     for i, code in enumerate(parties):
         resolved = ctx.tree.resolve(code, strict=False)
@@ -234,6 +238,8 @@ def update_instrument(
             raise DataError(f"field {k!r} cannot be updated", column=k, expected=", ".join(sorted(allowed)))
         if k == "title" and (not isinstance(v, str) or not v.strip()):
             raise DataError("title is empty", column="title")
+        if k in ("effective_from", "expires_on") and v is not None:
+            validation.check_day(v, field=k)
         setattr(inst, k, v)
     if (
         inst.expires_on is not None
@@ -285,6 +291,7 @@ def transition(
 def open_consultation(ctx: Ctx, instrument_id: int, *, closes_at: datetime) -> m.Consultation:
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "open_consultation", policy_object(ctx, inst), f"instrument {instrument_id}")
+    validation.check_day(closes_at, field="closes_at")
     if closes_at.tzinfo is None:
         raise DataError(
             "closes_at has no time zone", column="closes_at", expected="e.g. 2025-04-01T00:00:00+08:00"
@@ -446,6 +453,12 @@ def decide_review(ctx: Ctx, instrument_id: int, *, approve: bool, reasons: str =
     inst = load_instrument(ctx, instrument_id)
     action = "approve" if approve else "return"
     require(ctx, action, policy_object(ctx, inst), f"instrument {instrument_id}")
+    if inst.state != ag.State.UNDER_REVIEW.value:
+        # a state conflict, not a missing object: a draft has no filing to decide on (issue 8:
+        # found by the lifecycle state machine, derandomize=False, seed 35)
+        raise ConflictError(
+            f"instrument {instrument_id} is {inst.state}, not under review: nothing to decide"
+        )
     fr = current_filing(ctx, inst)
     if approve:
         n_block = sum(

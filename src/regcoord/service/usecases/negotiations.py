@@ -6,10 +6,11 @@ test come from :mod:`regcoord.games.cooperative`.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from regcoord.errors import DataError, NotFound
+from regcoord.service import validation
 from regcoord.service.db import models as m
 from regcoord.service.usecases._context import Ctx, load_instrument, policy_object, require
 
@@ -23,12 +24,13 @@ def _key(names: list[str]) -> str:
 def _finite_decimal(value: Any, what: str, column: str) -> Decimal:
     """``value`` as a finite :class:`Decimal` (yuan), or a :class:`DataError` naming ``column``."""
     try:
-        d = Decimal(str(value))
-    except InvalidOperation:
-        raise DataError(f"{what} is not a number", column=column) from None
-    if not d.is_finite():
-        raise DataError(f"{what} is not finite", column=column)
-    return d
+        return validation.number(value, field=column)
+    except DataError as exc:
+        problem = next(
+            (p for p in ("is not finite", "is out of range") if p.split()[-1] in exc.problem),
+            "is not a number",
+        )
+        raise DataError(f"{what} {problem}", column=column, expected=exc.expected) from None
 
 
 def create_negotiation(ctx: Ctx, instrument_id: int, *, values: dict[str, Any]) -> m.Negotiation:

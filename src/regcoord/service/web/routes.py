@@ -17,12 +17,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
+from regcoord.service import validation
 from regcoord.service.api.auth import SESSION_COOKIE, set_session_cookie
+from regcoord.service.api.deps import Id, OptId
 from regcoord.service.api.monitoring import read_csv_upload
 from regcoord.service.db import models as m
 from regcoord.service.usecases import consultations as cons_uc
@@ -176,22 +179,20 @@ def act(
         # a concurrent request changed the same object first (the API answers 409/412 here)
         ctx.session.rollback()
         return page("the object was changed by another request; reload and retry", 409)
+    except DBDataError:
+        # a backstop: the validation layer should have refused the value with a clearer message
+        ctx.session.rollback()
+        return page("a value is out of range or too long / 数值超出范围或文本过长", 422)
     sep = "&" if "?" in back else "?"
     return RedirectResponse(f"{back}{sep}done={done}", status_code=303)
 
 
 def _date(value: str, column: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise DataError(f"{value!r} is not a date", column=column, expected="YYYY-MM-DD") from None
+    return validation.day(value, field=column)
 
 
 def _int(value: str, column: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise DataError(f"{value!r} is not a whole number", column=column) from None
+    return validation.db_id(value, field=column)
 
 
 def _error_page(request: Request, ctx: Ctx, exc: RegcoordError) -> HTMLResponse:
@@ -216,8 +217,15 @@ def login_form(request: Request, ctx: WebCtx) -> Response:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, ctx: WebCtx, username: Text = "", password: Text = "") -> Response:
     ttl: int = request.app.state.settings.token_ttl_hours
+    client = request.client.host if request.client else None
     try:
-        token = sessions.login(ctx, username=username, password=password, kind="session", ttl_hours=ttl)
+        token = sessions.login(
+            ctx, username=username, password=password, kind="session", ttl_hours=ttl, client=client
+        )
+    except sessions.Throttled as exc:
+        page = _login_page(request, ctx, str(exc), 429)
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     except sessions.AuthFailed:
         return _login_page(request, ctx, translator(pick_lang(request))("login.failed"), 401)
     return set_session_cookie(RedirectResponse("/dashboard?done=login", status_code=303), request, token, ttl)
@@ -392,7 +400,7 @@ def _instrument_page(
 
 
 @router.get("/instruments/{instrument_id}", response_class=HTMLResponse)
-def instrument(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
+def instrument(request: Request, ctx: WebCtx, instrument_id: Id) -> Response:
     return _instrument_page(request, ctx, instrument_id)
 
 
@@ -410,7 +418,7 @@ def _inst_action(
 
 
 @router.post("/instruments/{instrument_id}/consultation")
-def open_consultation(request: Request, ctx: WebCtx, instrument_id: int, days: Text = "30") -> Response:
+def open_consultation(request: Request, ctx: WebCtx, instrument_id: Id, days: Text = "30") -> Response:
     def run() -> object:
         n = _int(days, "days")
         if not 1 <= n <= 365:
@@ -421,7 +429,7 @@ def open_consultation(request: Request, ctx: WebCtx, instrument_id: int, days: T
 
 
 @router.post("/instruments/{instrument_id}/consultation/close")
-def close_consultation(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
+def close_consultation(request: Request, ctx: WebCtx, instrument_id: Id) -> Response:
     return _inst_action(
         request,
         ctx,
@@ -432,17 +440,17 @@ def close_consultation(request: Request, ctx: WebCtx, instrument_id: int) -> Res
 
 
 @router.post("/instruments/{instrument_id}/sign")
-def sign(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
+def sign(request: Request, ctx: WebCtx, instrument_id: Id) -> Response:
     return _inst_action(request, ctx, instrument_id, lambda: inst_uc.sign(ctx, instrument_id), "signed")
 
 
 @router.post("/instruments/{instrument_id}/file")
-def file_instrument(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
+def file_instrument(request: Request, ctx: WebCtx, instrument_id: Id) -> Response:
     return _inst_action(request, ctx, instrument_id, lambda: inst_uc.file(ctx, instrument_id), "filed")
 
 
 @router.post("/instruments/{instrument_id}/review/start")
-def start_review(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
+def start_review(request: Request, ctx: WebCtx, instrument_id: Id) -> Response:
     return _inst_action(
         request, ctx, instrument_id, lambda: inst_uc.start_review(ctx, instrument_id), "review_started"
     )
@@ -450,7 +458,7 @@ def start_review(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
 
 @router.post("/instruments/{instrument_id}/review/decision")
 def decide_review(
-    request: Request, ctx: WebCtx, instrument_id: int, decision: Text = "", reasons: Text = ""
+    request: Request, ctx: WebCtx, instrument_id: Id, decision: Text = "", reasons: Text = ""
 ) -> Response:
     def run() -> object:
         if decision not in ("approve", "return"):
@@ -463,7 +471,7 @@ def decide_review(
 
 
 @router.post("/instruments/{instrument_id}/resubmit")
-def resubmit(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
+def resubmit(request: Request, ctx: WebCtx, instrument_id: Id) -> Response:
     return _inst_action(
         request, ctx, instrument_id, lambda: inst_uc.resubmit(ctx, instrument_id), "resubmitted"
     )
@@ -473,7 +481,7 @@ def resubmit(request: Request, ctx: WebCtx, instrument_id: int) -> Response:
 def report_kpi(
     request: Request,
     ctx: WebCtx,
-    instrument_id: int,
+    instrument_id: Id,
     clause_id: Text = "",
     period_start: Text = "",
     period_end: Text = "",
@@ -499,21 +507,28 @@ def report_kpi(
     return _inst_action(request, ctx, instrument_id, run, "reported")
 
 
+def _import_csv(request: Request, ctx: Ctx, instrument_id: int, text: str) -> object:
+    """The CSV import, validated on a read-only session before the short write (as the API does)."""
+    with request.app.state.read_sessions() as rs:
+        plan = mon_uc.plan_import(Ctx(rs, ctx.principal, ctx.now, ctx.tree), instrument_id, text)
+    return mon_uc.apply_import(ctx, plan)
+
+
 @router.post("/instruments/{instrument_id}/reports.csv")
 def upload_csv(
-    request: Request, ctx: WebCtx, instrument_id: int, file: Annotated[UploadFile | None, File()] = None
+    request: Request, ctx: WebCtx, instrument_id: Id, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
     return _inst_action(
         request,
         ctx,
         instrument_id,
-        lambda: mon_uc.import_csv(ctx, instrument_id, read_csv_upload(file)),
+        lambda: _import_csv(request, ctx, instrument_id, read_csv_upload(file)),
         "uploaded",
     )
 
 
 @router.post("/instruments/{instrument_id}/disputes")
-def raise_dispute(request: Request, ctx: WebCtx, instrument_id: int, subject: Text = "") -> Response:
+def raise_dispute(request: Request, ctx: WebCtx, instrument_id: Id, subject: Text = "") -> Response:
     return _inst_action(
         request,
         ctx,
@@ -527,7 +542,7 @@ def raise_dispute(request: Request, ctx: WebCtx, instrument_id: int, subject: Te
 def evaluate(
     request: Request,
     ctx: WebCtx,
-    instrument_id: int,
+    instrument_id: Id,
     summary: Text = "",
     fund_use: Text = "",
     satisfaction: Text = "",
@@ -567,7 +582,7 @@ def _coalition_values(text: str) -> dict[str, str]:
 
 
 @router.post("/instruments/{instrument_id}/negotiations")
-def create_negotiation(request: Request, ctx: WebCtx, instrument_id: int, values: Text = "") -> Response:
+def create_negotiation(request: Request, ctx: WebCtx, instrument_id: Id, values: Text = "") -> Response:
     holder: dict[str, int] = {}
 
     def run() -> object:
@@ -582,9 +597,7 @@ def create_negotiation(request: Request, ctx: WebCtx, instrument_id: int, values
 
 
 @router.get("/instruments/{instrument_id}/versions", response_class=HTMLResponse)
-def versions(
-    request: Request, ctx: WebCtx, instrument_id: int, a: int | None = None, b: int | None = None
-) -> Response:
+def versions(request: Request, ctx: WebCtx, instrument_id: Id, a: OptId = None, b: OptId = None) -> Response:
     try:
         inst = load_instrument(ctx, instrument_id)
         vs = inst_uc.versions(ctx, instrument_id)
@@ -657,13 +670,13 @@ def _consultation_page(
 
 
 @router.get("/consultations/{consultation_id}", response_class=HTMLResponse)
-def consultation(request: Request, ctx: WebCtx, consultation_id: int) -> Response:
+def consultation(request: Request, ctx: WebCtx, consultation_id: Id) -> Response:
     return _consultation_page(request, ctx, consultation_id)
 
 
 @router.post("/consultations/{consultation_id}/submissions")
 def submit(
-    request: Request, ctx: WebCtx, consultation_id: int, text: Text = "", clause_number: Text = ""
+    request: Request, ctx: WebCtx, consultation_id: Id, text: Text = "", clause_number: Text = ""
 ) -> Response:
     return act(
         request,
@@ -676,7 +689,7 @@ def submit(
 
 
 @router.post("/submissions/{submission_id}/answer")
-def answer(request: Request, ctx: WebCtx, submission_id: int, text: Text = "") -> Response:
+def answer(request: Request, ctx: WebCtx, submission_id: Id, text: Text = "") -> Response:
     sub = ctx.session.get(m.Submission, submission_id)
     if sub is None:
         return _error_page(request, ctx, NotFound(f"submission {submission_id} not found"))
@@ -715,12 +728,12 @@ def _negotiation_page(
 
 
 @router.get("/negotiations/{negotiation_id}", response_class=HTMLResponse)
-def negotiation(request: Request, ctx: WebCtx, negotiation_id: int) -> Response:
+def negotiation(request: Request, ctx: WebCtx, negotiation_id: Id) -> Response:
     return _negotiation_page(request, ctx, negotiation_id)
 
 
 @router.post("/negotiations/{negotiation_id}/proposals")
-def propose(request: Request, ctx: WebCtx, form: FormDict, negotiation_id: int) -> Response:
+def propose(request: Request, ctx: WebCtx, form: FormDict, negotiation_id: Id) -> Response:
     allocation = {k.removeprefix("alloc_"): v for k, v in form.items() if k.startswith("alloc_")}
     return act(
         request,
@@ -773,7 +786,7 @@ def disputes(request: Request, ctx: WebCtx) -> Response:
 
 
 @router.post("/disputes/{dispute_id}/decision")
-def decide_dispute(request: Request, ctx: WebCtx, dispute_id: int, decision: Text = "") -> Response:
+def decide_dispute(request: Request, ctx: WebCtx, dispute_id: Id, decision: Text = "") -> Response:
     return act(
         request,
         ctx,

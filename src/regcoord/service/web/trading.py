@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from regcoord import trading as tr
 from regcoord.errors import DataError, NotFound, RegcoordError
+from regcoord.service.api.deps import Id
 from regcoord.service.usecases import trading as uc
 from regcoord.service.usecases._context import Ctx
 from regcoord.service.web.i18n import pick_lang
@@ -232,7 +233,7 @@ def place_order(request: Request, ctx: WebCtx, form: FormDict) -> Response:
 
 
 @router.post("/trading/orders/{order_id}/cancel", response_class=HTMLResponse)
-def cancel_order(request: Request, ctx: WebCtx, order_id: int) -> Response:
+def cancel_order(request: Request, ctx: WebCtx, order_id: Id) -> Response:
     holder = ctx.principal.region or ""
     with uc.matching(ctx):
         return act(
