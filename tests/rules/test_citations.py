@@ -9,7 +9,15 @@ import pytest
 from regcoord.rules import Source, available_rule_sets, load_rule_set
 
 # official publishers: the issuing legislature's or ministry's own site, or the journal's
-_OFFICIAL = ("gov.cn", "gesetze-im-internet.de", "laws-lois.justice.gc.ca", "legislation.gov.au", "jnr.ac.cn")
+_OFFICIAL = (
+    "gov.cn",
+    "gesetze-im-internet.de",
+    "laws-lois.justice.gc.ca",
+    "legislation.gov.au",
+    "jnr.ac.cn",
+    "europa.eu",  # EUR-Lex and the European Commission (climate.ec.europa.eu)
+    "ca.gov",  # California Air Resources Board (ww2.arb.ca.gov)
+)
 _CHINESE = {
     "china_balanced_transfer",
     "bth_relocation_tax",
