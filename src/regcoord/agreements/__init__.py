@@ -78,6 +78,7 @@ from regcoord.agreements._monitoring import (
     sanctions_for,
 )
 from regcoord.agreements._policy import ANONYMOUS, PolicyObject, Principal, can
+from regcoord.agreements._schedule import Period, ReportingSchedule, schedule_for
 from regcoord.agreements._review import FAIR_COMPETITION_RULES, Finding, Severity, blocking, review
 from regcoord.agreements._templates import TEMPLATES, Template, TemplateParam, instantiate
 
@@ -138,6 +139,9 @@ __all__ = [
     "blocking",
     "breach_from",
     "can",
+    "Period",
+    "ReportingSchedule",
+    "schedule_for",
     "credit_events_for",
     "credit_record",
     "credit_score",

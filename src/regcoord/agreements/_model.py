@@ -180,7 +180,10 @@ class Obligation:
 
     ``target`` is compared with a reported value by ``comparator``; ``period_months`` is
     the reporting period (12 = yearly). ``evidence`` says what proves the value (e.g. the
-    monitoring station's report).
+    monitoring station's report). The reporting schedule is ``first_period_start`` (the
+    first day of the first period; default: the instrument's effective date), the period
+    length ``period_months`` and the term ``periods`` (number of periods; default: up to
+    the instrument's expiry) — see :func:`regcoord.agreements.schedule_for`.
     """
 
     obligor: str
@@ -191,6 +194,8 @@ class Obligation:
     evidence: str
     comparator: Comparator = Comparator.AT_LEAST
     period_months: int = 12
+    first_period_start: date | None = None
+    periods: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("obligor", "metric", "unit", "evidence"):
@@ -206,6 +211,16 @@ class Obligation:
                 f"period_months {self.period_months} not supported",
                 column="period_months",
                 expected="1, 3, 6 or 12",
+            )
+        if self.first_period_start is not None and not isinstance(self.first_period_start, date):
+            raise DataError(
+                "first_period_start must be a date", column="first_period_start", expected="YYYY-MM-DD"
+            )
+        if self.periods is not None and (
+            not isinstance(self.periods, int) or isinstance(self.periods, bool) or not 1 <= self.periods <= 1200
+        ):
+            raise DataError(
+                f"periods {self.periods!r} is not a number of periods", column="periods", expected="1 to 1200"
             )
 
     def is_met(self, value: Decimal) -> bool:
@@ -230,11 +245,15 @@ class Obligation:
             "evidence": self.evidence,
             "comparator": self.comparator.value,
             "period_months": self.period_months,
+            **({} if self.first_period_start is None else {"first_period_start": self.first_period_start.isoformat()}),
+            **({} if self.periods is None else {"periods": self.periods}),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Obligation:
         dl = d.get("deadline")
+        fp = d.get("first_period_start")
+        n = d.get("periods")
         return cls(
             obligor=d["obligor"],
             metric=d["metric"],
@@ -244,6 +263,8 @@ class Obligation:
             evidence=d["evidence"],
             comparator=Comparator(d.get("comparator", ">=")),
             period_months=int(d.get("period_months", 12)),
+            first_period_start=date.fromisoformat(fp) if isinstance(fp, str) else fp,
+            periods=None if n is None else int(n),
         )
 
 
