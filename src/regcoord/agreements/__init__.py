@@ -76,10 +76,11 @@ from regcoord.agreements._monitoring import (
     evaluate,
     payments_for,
     sanctions_for,
+    withdrawal_events_for,
 )
 from regcoord.agreements._policy import ANONYMOUS, PolicyObject, Principal, can
-from regcoord.agreements._schedule import Period, ReportingSchedule, schedule_for
 from regcoord.agreements._review import FAIR_COMPETITION_RULES, Finding, Severity, blocking, review
+from regcoord.agreements._schedule import Period, ReportingSchedule, schedule_for
 from regcoord.agreements._templates import TEMPLATES, Template, TemplateParam, instantiate
 
 __all__ = [
@@ -121,8 +122,10 @@ __all__ = [
     "ParticipationReport",
     "ParticipationRule",
     "PaymentOrder",
+    "Period",
     "PolicyObject",
     "Principal",
+    "ReportingSchedule",
     "Role",
     "Sanction",
     "Schedule",
@@ -139,9 +142,6 @@ __all__ = [
     "blocking",
     "breach_from",
     "can",
-    "Period",
-    "ReportingSchedule",
-    "schedule_for",
     "credit_events_for",
     "credit_record",
     "credit_score",
@@ -159,8 +159,10 @@ __all__ = [
     "round_fen",
     "route_dispute",
     "sanctions_for",
+    "schedule_for",
     "superiors_of",
     "table_rows",
     "to_decimal",
     "vague_words",
+    "withdrawal_events_for",
 ]

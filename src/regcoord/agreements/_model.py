@@ -217,7 +217,9 @@ class Obligation:
                 "first_period_start must be a date", column="first_period_start", expected="YYYY-MM-DD"
             )
         if self.periods is not None and (
-            not isinstance(self.periods, int) or isinstance(self.periods, bool) or not 1 <= self.periods <= 1200
+            not isinstance(self.periods, int)
+            or isinstance(self.periods, bool)
+            or not 1 <= self.periods <= 1200
         ):
             raise DataError(
                 f"periods {self.periods!r} is not a number of periods", column="periods", expected="1 to 1200"
@@ -245,7 +247,11 @@ class Obligation:
             "evidence": self.evidence,
             "comparator": self.comparator.value,
             "period_months": self.period_months,
-            **({} if self.first_period_start is None else {"first_period_start": self.first_period_start.isoformat()}),
+            **(
+                {}
+                if self.first_period_start is None
+                else {"first_period_start": self.first_period_start.isoformat()}
+            ),
             **({} if self.periods is None else {"periods": self.periods}),
         }
 
@@ -274,7 +280,11 @@ class CompensationTerm:
 
     ``when`` is ``"met"`` or ``"not_met"``: e.g. the Xin'an River agreement, round 1 —
     if the water quality at Jiekou meets the standard, Zhejiang pays Anhui 100 million
-    yuan (the reverse payment is the breach term's liquidated damages).
+    yuan. ``otherwise_fen`` is the agreed payment the other way (payee to payer) when the
+    period is judged the other way (Xin'an: P > 1 makes Anhui pay Zhejiang 100 million):
+    it is compensation the parties agreed on, not a breach (issue 8). ``due_days`` is the
+    number of days after the period's end by which the payment is due, when the clause
+    states it.
     """
 
     when: str
@@ -282,6 +292,8 @@ class CompensationTerm:
     payee: str
     amount_fen: int
     source: str = ""
+    otherwise_fen: int = 0
+    due_days: int | None = None
 
     def __post_init__(self) -> None:
         if self.when not in ("met", "not_met"):
@@ -296,6 +308,24 @@ class CompensationTerm:
             raise DataError(
                 "payer and payee are the same region", column="payee", expected="two different regions"
             )
+        if (
+            not isinstance(self.otherwise_fen, int)
+            or isinstance(self.otherwise_fen, bool)
+            or self.otherwise_fen < 0
+        ):
+            raise DataError(
+                "compensation otherwise_fen must be a non-negative integer",
+                column="otherwise_fen",
+                expected=">= 0",
+            )
+        if self.due_days is not None and (
+            not isinstance(self.due_days, int)
+            or isinstance(self.due_days, bool)
+            or not 0 <= self.due_days <= 3660
+        ):
+            raise DataError(
+                "compensation due_days out of range", column="due_days", expected="0 to 3660 days"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -304,6 +334,8 @@ class CompensationTerm:
             "payee": self.payee,
             "amount_fen": self.amount_fen,
             "source": self.source,
+            **({"otherwise_fen": self.otherwise_fen} if self.otherwise_fen else {}),
+            **({} if self.due_days is None else {"due_days": self.due_days}),
         }
 
     @classmethod
@@ -314,6 +346,8 @@ class CompensationTerm:
             payee=d["payee"],
             amount_fen=d["amount_fen"],
             source=d.get("source", ""),
+            otherwise_fen=d.get("otherwise_fen", 0),
+            due_days=d.get("due_days"),
         )
 
 

@@ -1,13 +1,13 @@
 """Reporting schedules: the periods an obligation is reported on, and which one a report names.
 
 A schedule is a grid of contiguous periods of ``period_months`` calendar months:
-period ``k`` runs from ``add_months(first_start, k * n)`` to the day before
-``add_months(first_start, (k + 1) * n)`` for ``k = 0 .. periods - 1``. Its first day is
-the obligation's ``first_period_start``, else the instrument's effective date; its term is
-the obligation's ``periods``, else every period that ends on or before the instrument's
-expiry. An obligation of an instrument with neither date is reported on the grid whose
-periods end on the obligation's deadline (the deadline's day + 1 starts a period), with no
-first or last period.
+period ``k`` runs from ``add_months(anchor, k * n)`` to the day before
+``add_months(anchor, (k + 1) * n)``. The anchor is the obligation's ``first_period_start``
+(period 0 is then the first period); without one, it is the day after the obligation's
+deadline, so that the grid's periods end on the deadline, and the schedule is open at the
+start (the judging rule makes periods before the deadline *in progress*). The term is the
+obligation's ``periods``, else every period that ends on or before the instrument's
+expiry, else open.
 
 A KPI report must name exactly one period of the grid: a report for a shorter, longer,
 shifted or overlapping span, or for a period outside the term, is refused with the
@@ -43,16 +43,15 @@ class Period:
 
 @dataclass(frozen=True)
 class ReportingSchedule:
-    """Periods of ``period_months`` months from ``anchor``; ``bounded`` when ``anchor`` is period 0.
+    """Periods of ``period_months`` months on the grid through ``anchor`` (period 0 starts there).
 
-    ``periods`` is the term (``None``: open-ended). When not ``bounded`` the anchor is only a
-    point of the grid and periods before it are scheduled too.
+    Periods ``first_index .. last_index`` are scheduled (``None``: open on that side).
     """
 
     anchor: date
     period_months: int
-    periods: int | None = None
-    bounded: bool = True
+    first_index: int | None = 0
+    last_index: int | None = None
 
     def period(self, index: int) -> Period:
         start = add_months(self.anchor, index * self.period_months)
@@ -60,23 +59,25 @@ class ReportingSchedule:
         return Period(index, start, end)
 
     def scheduled(self, index: int) -> bool:
-        if self.bounded and index < 0:
-            return False
-        return self.periods is None or index < self.periods
+        return (self.first_index is None or index >= self.first_index) and (
+            self.last_index is None or index <= self.last_index
+        )
 
     def all_periods(self) -> tuple[Period, ...]:
-        """Every period of a bounded, finite schedule (``()`` for an open one)."""
-        if not self.bounded or self.periods is None:
+        """Every period of a schedule closed on both sides (``()`` for an open one)."""
+        if self.first_index is None or self.last_index is None:
             return ()
-        return tuple(self.period(k) for k in range(self.periods))
+        return tuple(self.period(k) for k in range(self.first_index, self.last_index + 1))
 
     def describe(self) -> str:
-        first = self.period(0)
-        text = f"{self.period_months}-month periods, e.g. {first.start.isoformat()} to {first.end.isoformat()}"
-        if self.bounded:
-            text = f"{self.period_months}-month periods from {self.anchor.isoformat()}"
-            if self.periods is not None:
-                text += f", {self.periods} period(s) to {self.period(self.periods - 1).end.isoformat()}"
+        n = self.period_months
+        if self.first_index is None:
+            p = self.period(0)
+            text = f"{n}-month periods such as {p.start.isoformat()} to {p.end.isoformat()}"
+        else:
+            text = f"{n}-month periods from {self.period(self.first_index).start.isoformat()}"
+        if self.last_index is not None:
+            text += f", the last ending {self.period(self.last_index).end.isoformat()}"
         return text
 
     def period_of(self, start: date, end: date) -> Period:
@@ -97,31 +98,44 @@ class ReportingSchedule:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        first = None if self.first_index is None else self.period(self.first_index).start.isoformat()
+        last = None if self.last_index is None else self.period(self.last_index).end.isoformat()
         return {
-            "first_period_start": self.anchor.isoformat() if self.bounded else None,
             "period_months": self.period_months,
-            "periods": self.periods,
+            "first_period_start": first,
+            "last_period_end": last,
             "description": self.describe(),
         }
 
 
-def schedule_for(
-    obligation: Obligation, *, effective_from: date | None = None, expires_on: date | None = None
-) -> ReportingSchedule:
-    """The reporting schedule of ``obligation`` in an instrument with these dates (module docstring)."""
+def schedule_for(obligation: Obligation, *, expires_on: date | None = None) -> ReportingSchedule:
+    """The reporting schedule of ``obligation`` in an instrument expiring on ``expires_on``.
+
+    The grid starts at the obligation's ``first_period_start`` when it states one;
+    otherwise it is the grid whose periods end on the obligation's deadline, open at the
+    start. The term is the obligation's ``periods``, else the periods that end on or before
+    the instrument's expiry, else open.
+    """
     n = obligation.period_months
-    anchor = obligation.first_period_start or effective_from
-    if anchor is None:
-        return ReportingSchedule(obligation.deadline + timedelta(days=1), n, None, bounded=False)
-    periods = obligation.periods
-    if periods is None and expires_on is not None:
-        periods = 0
-        while add_months(anchor, (periods + 1) * n) - timedelta(days=1) <= expires_on and periods < _MAX_INDEX:
-            periods += 1
-        if periods == 0:
-            raise DataError(
-                f"no whole {n}-month period fits between {anchor.isoformat()} and the expiry {expires_on.isoformat()}",
-                column="period_months",
-                expected="a period that fits the instrument's term",
-            )
-    return ReportingSchedule(anchor, n, periods, bounded=True)
+    if obligation.first_period_start is not None:
+        anchor, first = obligation.first_period_start, 0
+    else:
+        anchor, first = obligation.deadline + timedelta(days=1), None
+    sched = ReportingSchedule(anchor, n, first, None)
+    if obligation.periods is not None and first is not None:
+        return ReportingSchedule(anchor, n, first, obligation.periods - 1)
+    if expires_on is None:
+        return sched
+    months = (expires_on.year - anchor.year) * 12 + (expires_on.month - anchor.month)
+    last = months // n + 1
+    while sched.period(last).end > expires_on:
+        last -= 1
+    if first is not None and last < first:
+        raise DataError(
+            f"no whole {n}-month period fits between {anchor.isoformat()} and the expiry {expires_on.isoformat()}",
+            column="period_months",
+            expected="a period that fits the instrument's term",
+        )
+    if obligation.periods is not None:  # open start: the term counts back from the last period
+        return ReportingSchedule(anchor, n, last - obligation.periods + 1, last)
+    return ReportingSchedule(anchor, n, first, last)

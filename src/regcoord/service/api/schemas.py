@@ -77,6 +77,10 @@ class ObligationIn(_In):
     evidence: str = Field(min_length=1, max_length=500)
     comparator: Literal[">=", "<=", "=="] = ">="
     period_months: Literal[1, 3, 6, 12] = 12
+    first_period_start: date | None = Field(
+        default=None, description="first day of the first reporting period (default: the effective date)"
+    )
+    periods: int | None = Field(default=None, ge=1, le=1200, description="term: number of reporting periods")
 
 
 class CompensationIn(_In):
@@ -85,6 +89,10 @@ class CompensationIn(_In):
     payee: str = Field(min_length=1, max_length=12)
     amount_fen: int = Field(gt=0, le=10**15)
     source: str = Field(default="", max_length=500)
+    otherwise_fen: int = Field(
+        default=0, ge=0, le=10**15, description="agreed payment the other way (payee to payer) otherwise"
+    )
+    due_days: int | None = Field(default=None, ge=0, le=3660, description="days after the period end")
 
 
 class AssessmentIn(_In):
@@ -181,6 +189,18 @@ class KPIReportIn(_In):
     )
 
 
+class KPIAmendIn(_In):
+    """A correction of a filed report: the same period, a new value (or measurements) and why."""
+
+    value: str | None = Field(default=None, min_length=1, max_length=40, description="decimal number as text")
+    evidence: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, description="why the earlier report is corrected")
+    force_majeure: bool = False
+    measurements: dict[str, str | int | float] | None = Field(
+        default=None, description="for a clause with an assessment engine: {indicator: concentration}"
+    )
+
+
 class DisputeIn(_In):
     subject: str = Field(min_length=1, max_length=10_000)
     parties: list[str] | None = Field(default=None, max_length=40)
@@ -256,6 +276,10 @@ class ReportOut(_Out):
     outcome: Literal["met", "not_met", "in_progress", "exempt"]
     shortfall: str
     measurements: dict[str, Any] | None
+    revision: int
+    supersedes_id: int | None
+    superseded: bool
+    amendment_reason: str
 
 
 class BreachOut(_Out):
@@ -267,11 +291,13 @@ class BreachOut(_Out):
     period_end: str
     damages_fen: int
     sanctions: list[dict[str, Any]]
+    status: Literal["recorded", "withdrawn", "waived"]
 
 
 class CreditEventOut(_Out):
     id: int
     delta: int
+    breaches: int
     reason: str
     ref: str
     at: str
@@ -317,8 +343,10 @@ class PaymentOut(PaymentLineOut):
     """A payment of the ledger with its status and computation trace."""
 
     amount_yuan: str
-    status: Literal["due", "paid"]
+    status: Literal["due", "paid", "void", "waived"]
     trace: dict[str, Any]
+    period_start: str | None
+    due_on: str | None
 
 
 class PaymentsDueOut(_Out):

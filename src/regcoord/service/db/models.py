@@ -202,7 +202,9 @@ class FilingReview(Base):
 class KPIReportRow(Base):
     __tablename__ = "kpi_report"
     __table_args__ = (
-        UniqueConstraint("clause_id", "period_start", "revision", name="uq_kpi_report_clause_period_revision"),
+        UniqueConstraint(
+            "clause_id", "period_start", "revision", name="uq_kpi_report_clause_period_revision"
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id"), index=True)

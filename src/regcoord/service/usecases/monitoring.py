@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,15 @@ from sqlalchemy import select
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
 from regcoord.service.db import models as m
-from regcoord.service.usecases._context import Ctx, clause_domain, load_instrument, policy_object, require
+from regcoord.service.db.credit_models import CreditStanding
+from regcoord.service.usecases._context import (
+    Ctx,
+    clause_domain,
+    load_instrument,
+    policy_object,
+    require,
+    seal,
+)
 
 #: bounds that keep values and amounts representable on both backends (BIGINT fen)
 MAX_VALUE = Decimal(10) ** 15
@@ -35,18 +44,14 @@ def _parse_date(value: Any, column: str, row: int | None = None) -> date:
         raise DataError(f"{value!r} is not a date", column=column, row=row, expected="YYYY-MM-DD") from None
 
 
-def report_kpi(
-    ctx: Ctx,
-    clause_id: int,
-    *,
-    period_start: date,
-    period_end: date,
-    value: Any = None,
-    evidence: str,
-    force_majeure: bool = False,
-    measurements: dict[str, Any] | None = None,
-) -> m.KPIReportRow:
-    """Report one period's value (or, for a clause with an assessment, its measurements)."""
+def schedule_of(inst: m.Instrument, row: m.ClauseRow) -> ag.ReportingSchedule:
+    """The reporting schedule of a clause's obligation in its instrument."""
+    if row.obligation is None:
+        raise DataError(f"clause {row.number} has no obligation to report on", column="clause_id")
+    return ag.schedule_for(ag.Obligation.from_dict(row.obligation), expires_on=inst.expires_on)
+
+
+def _clause_for_report(ctx: Ctx, clause_id: int) -> tuple[m.ClauseRow, m.Instrument]:
     row = ctx.session.get(m.ClauseRow, clause_id)
     if row is None:
         raise NotFound(f"clause {clause_id} not found")
@@ -62,10 +67,12 @@ def report_kpi(
         superiors=obj.superiors,
     )
     require(ctx, "report_kpi", clause_obj, f"clause {clause_id}")
-    if not evidence.strip():
-        raise DataError("evidence is empty", column="evidence", expected="what proves the value")
-    clause = clause_domain(row)
-    record: dict[str, Any] | None = None
+    return row, inst
+
+
+def _value(
+    row: m.ClauseRow, value: Any, measurements: dict[str, Any] | None
+) -> tuple[Decimal, dict[str, Any] | None]:
     if row.assessment is not None:
         if measurements is None or value is not None:
             raise DataError(
@@ -75,21 +82,111 @@ def report_kpi(
             )
         from regcoord.service.usecases import assessments
 
-        computed, record = assessments.compute(row.assessment, measurements)
-    elif value is None or measurements is not None:
+        return assessments.compute(row.assessment, measurements)
+    if value is None or measurements is not None:
         raise DataError(
             "give the value (this clause has no assessment engine for measurements)", column="value"
         )
-    else:
-        computed = ag.to_decimal(value, field_name="value")
-    report = ag.KPIReport(row.number, period_start, period_end, computed, ctx.now, force_majeure)
-    existing = ctx.session.scalar(
-        select(m.KPIReportRow.id).where(
-            m.KPIReportRow.clause_id == row.id, m.KPIReportRow.period_end == period_end
+    return ag.to_decimal(value, field_name="value"), None
+
+
+def current_report(ctx: Ctx, clause_id: int, period_start: date) -> m.KPIReportRow | None:
+    """The report in force for a clause and period (the latest revision, not superseded)."""
+    return ctx.session.scalar(
+        select(m.KPIReportRow).where(
+            m.KPIReportRow.clause_id == clause_id,
+            m.KPIReportRow.period_start == period_start,
+            m.KPIReportRow.superseded_at.is_(None),
         )
     )
+
+
+def report_kpi(
+    ctx: Ctx,
+    clause_id: int,
+    *,
+    period_start: date,
+    period_end: date,
+    value: Any = None,
+    evidence: str,
+    force_majeure: bool = False,
+    measurements: dict[str, Any] | None = None,
+) -> m.KPIReportRow:
+    """Report one scheduled period's value (or, for a clause with an assessment, its measurements).
+
+    The period must be exactly one period of the clause's reporting schedule
+    (:func:`regcoord.agreements.schedule_for`); a second report of the same period is a
+    conflict (a correction is :func:`amend_report`).
+    """
+    row, inst = _clause_for_report(ctx, clause_id)
+    if not evidence.strip():
+        raise DataError("evidence is empty", column="evidence", expected="what proves the value")
+    computed, record = _value(row, value, measurements)
+    if period_end < period_start:
+        raise DataError(
+            f"period ends {period_end} before it starts {period_start}",
+            column="period_end",
+            expected="period_end >= period_start",
+        )
+    period = schedule_of(inst, row).period_of(period_start, period_end)
+    existing = current_report(ctx, row.id, period.start)
     if existing is not None:
-        raise ConflictError(f"clause {row.number} already has a report for the period ending {period_end}")
+        raise ConflictError(
+            f"clause {row.number} already has report {existing.id} for the period {period.start} to "
+            f"{period.end}; a correction is an amendment of that report"
+        )
+    return _judge(ctx, inst, row, period, computed, record, evidence, force_majeure, prior=None, reason="")
+
+
+def amend_report(
+    ctx: Ctx,
+    report_id: int,
+    *,
+    value: Any = None,
+    evidence: str,
+    reason: str,
+    force_majeure: bool = False,
+    measurements: dict[str, Any] | None = None,
+) -> m.KPIReportRow:
+    """Correct a filed report: a new revision supersedes it (both kept) and its orders are recomputed.
+
+    The breach and payment orders of the period are those of the new revision: an order of
+    the same kind is updated in place (never a second one), one no longer owed is voided,
+    a breach no longer owed is withdrawn with its credit points given back. An order
+    already confirmed as paid is not changed: such a correction is refused (raise a dispute).
+    """
+    old = ctx.session.get(m.KPIReportRow, report_id)
+    if old is None:
+        raise NotFound(f"report {report_id} not found")
+    row, inst = _clause_for_report(ctx, old.clause_id)
+    if old.superseded_at is not None:
+        raise ConflictError(f"report {report_id} is already superseded; amend the latest revision")
+    if not evidence.strip():
+        raise DataError("evidence is empty", column="evidence", expected="what proves the value")
+    if not reason.strip():
+        raise DataError("reason is empty", column="reason", expected="why the report is corrected")
+    computed, record = _value(row, value, measurements)
+    period = schedule_of(inst, row).period_of(old.period_start, old.period_end)
+    old.superseded_at = ctx.now
+    seal(ctx, "kpi.supersede", old, {"superseded_by_revision": old.revision + 1, "reason": reason})
+    return _judge(ctx, inst, row, period, computed, record, evidence, force_majeure, prior=old, reason=reason)
+
+
+def _judge(
+    ctx: Ctx,
+    inst: m.Instrument,
+    row: m.ClauseRow,
+    period: ag.Period,
+    computed: Decimal,
+    record: dict[str, Any] | None,
+    evidence: str,
+    force_majeure: bool,
+    *,
+    prior: m.KPIReportRow | None,
+    reason: str,
+) -> m.KPIReportRow:
+    clause = clause_domain(row)
+    report = ag.KPIReport(row.number, period.start, period.end, computed, ctx.now, force_majeure)
     if abs(report.value) > MAX_VALUE:
         raise DataError(
             f"value {report.value} is out of range", column="value", expected=f"|value| <= {MAX_VALUE}"
@@ -105,8 +202,8 @@ def report_kpi(
         )
     rep = m.KPIReportRow(
         clause_id=row.id,
-        period_start=period_start,
-        period_end=period_end,
+        period_start=period.start,
+        period_end=period.end,
         value=report.value,
         evidence=evidence,
         force_majeure=force_majeure,
@@ -115,42 +212,143 @@ def report_kpi(
         outcome=ev.outcome.value,
         shortfall=ev.shortfall,
         measurements=record,
+        revision=1 if prior is None else prior.revision + 1,
+        supersedes_id=None if prior is None else prior.id,
+        amendment_reason=reason,
     )
     ctx.session.add(rep)
-    ctx.session.flush()
-    ctx.audit("kpi.report", "kpi_report", rep.id, {"clause": row.id, **ev.to_dict()})
-    if breach is not None:
+    seal(
+        ctx,
+        "kpi.report" if prior is None else "kpi.amend",
+        rep,
+        {"clause": row.id, "period": period.to_dict(), **ev.to_dict()},
+    )
+    _apply_breach(ctx, inst, row, rep, breach, prior)
+    _apply_orders(ctx, inst, row, rep, period, ev, orders)
+    return rep
+
+
+def _apply_breach(
+    ctx: Ctx,
+    inst: m.Instrument,
+    row: m.ClauseRow,
+    rep: m.KPIReportRow,
+    breach: ag.BreachEvent | None,
+    prior: m.KPIReportRow | None,
+) -> None:
+    old = None
+    if prior is not None:
+        old = ctx.session.scalar(
+            select(m.BreachRow).where(m.BreachRow.kpi_report_id == prior.id, m.BreachRow.status == "recorded")
+        )
+    if breach is not None and old is not None:  # the same breach, recomputed
+        old.kpi_report_id = rep.id
+        old.damages_fen = breach.damages_fen
+        old.sanctions = [s.to_dict() for s in breach.sanctions]
+        seal(ctx, "breach.amend", old, breach.to_dict())
+    elif breach is not None:
         b = m.BreachRow(
             kpi_report_id=rep.id,
             instrument_id=inst.id,
             clause_number=row.number,
             obligor=breach.obligor,
-            period_end=period_end,
+            period_end=rep.period_end,
             damages_fen=breach.damages_fen,
             sanctions=[s.to_dict() for s in breach.sanctions],
             created_at=ctx.now,
+            status="recorded",
         )
         ctx.session.add(b)
-        ctx.session.flush()
-        ctx.audit("breach.create", "breach", b.id, breach.to_dict())
+        seal(ctx, "breach.create", b, breach.to_dict())
         record_credit_events(ctx, breach, ref=f"breach:{b.id}")
-    for po in orders:
-        pay = m.Payment(
-            instrument_id=inst.id,
-            kpi_report_id=rep.id,
-            kind=po.kind,
-            payer=po.payer,
-            payee=po.payee if po.payee != "fund" else f"fund:{inst.id}",
-            amount_fen=po.amount_fen,
-            period_end=po.period_end,
-            status="due",
-            trace={"basis": po.basis, "evaluation": ev.to_dict(), "assessment": record},
-            created_at=ctx.now,
+    elif old is not None:  # the corrected value meets the target: no breach
+        withdraw_breach(
+            ctx, old, status="withdrawn", reason=f"report {rep.id} amends the report of this breach"
         )
-        ctx.session.add(pay)
-        ctx.session.flush()
-        ctx.audit("payment.order", "payment", pay.id, po.to_dict())
-    return rep
+
+
+def withdraw_breach(ctx: Ctx, b: m.BreachRow, *, status: str, reason: str) -> None:
+    """Withdraw (amendment) or waive (dispute decision) a breach; its credit events are undone."""
+    b.status = status
+    seal(ctx, f"breach.{status}", b, {"reason": reason})
+    ref = f"breach:{b.id}"
+    rows = ctx.session.scalars(select(m.CreditEventRow).where(m.CreditEventRow.ref == ref)).all()
+    events = [ag.CreditEvent(r.subject, r.at, r.delta, r.reason, r.ref, r.breaches) for r in rows]
+    write_credit_events(
+        ctx, ag.withdrawal_events_for(events, ctx.now, f"breach {b.id} {status}: {reason}", ref)
+    )
+
+
+def _apply_orders(
+    ctx: Ctx,
+    inst: m.Instrument,
+    row: m.ClauseRow,
+    rep: m.KPIReportRow,
+    period: ag.Period,
+    ev: ag.KPIEvaluation,
+    orders: tuple[ag.PaymentOrder, ...],
+) -> None:
+    existing = {
+        p.kind: p
+        for p in ctx.session.scalars(
+            select(m.Payment).where(m.Payment.clause_id == row.id, m.Payment.period_start == period.start)
+        )
+    }
+    wanted = {po.kind: po for po in orders}
+    for kind, old in existing.items():
+        if kind in wanted:
+            continue
+        if old.status == "paid":
+            raise ConflictError(
+                f"payment {old.id} of this period was confirmed as paid; a correction that cancels it "
+                "needs a dispute decision"
+            )
+        if old.status == "due":
+            old.status = "void"
+            old.kpi_report_id = rep.id
+            seal(ctx, "payment.void", old, {"reason": f"report {rep.id} no longer orders it"})
+    for kind, po in wanted.items():
+        payee = po.payee if po.payee != "fund" else f"fund:{inst.id}"
+        trace = {"basis": po.basis, "evaluation": ev.to_dict(), "assessment": rep.measurements}
+        pay = existing.get(kind)
+        if pay is None:
+            pay = m.Payment(
+                instrument_id=inst.id,
+                clause_id=row.id,
+                kpi_report_id=rep.id,
+                kind=po.kind,
+                payer=po.payer,
+                payee=payee,
+                amount_fen=po.amount_fen,
+                period_start=period.start,
+                period_end=po.period_end,
+                due_on=po.due_on,
+                status="due",
+                trace=trace,
+                created_at=ctx.now,
+            )
+            ctx.session.add(pay)
+            seal(ctx, "payment.order", pay, po.to_dict())
+            continue
+        same = (pay.payer, pay.payee, pay.amount_fen) == (po.payer, payee, po.amount_fen)
+        if pay.status == "paid" and not same:
+            raise ConflictError(
+                f"payment {pay.id} of this period was confirmed as paid; a correction that changes it "
+                "needs a dispute decision"
+            )
+        if pay.status == "waived":
+            continue  # a dispute decision waived this order; a correction does not revive it
+        pay.kpi_report_id = rep.id
+        pay.payer, pay.payee, pay.amount_fen, pay.due_on, pay.trace = (
+            po.payer,
+            payee,
+            po.amount_fen,
+            po.due_on,
+            trace,
+        )
+        if pay.status == "void":
+            pay.status = "due"
+        seal(ctx, "payment.recompute", pay, po.to_dict())
 
 
 CSV_COLUMNS = ("clause_id", "period_start", "period_end", "value", "evidence")
@@ -214,33 +412,80 @@ def import_csv(ctx: Ctx, instrument_id: int, text: str) -> list[m.KPIReportRow]:
 
 
 def record_credit_events(ctx: Ctx, breach: ag.BreachEvent, *, ref: str) -> list[m.CreditEventRow]:
-    """Append the credit events of ``breach`` to the credit record, each with its audit event.
+    """Write the credit events of ``breach`` (:func:`regcoord.agreements.credit_events_for`, dated ``ctx.now``).
 
-    The events are those of the pure domain (:func:`regcoord.agreements.credit_events_for`:
-    the breach's credit-penalty sanction, dated ``ctx.now``); ``ref`` names what they come
-    from (``breach:<id>`` for a KPI breach, ``trading-compliance:<run id>`` for a surrender
-    shortfall).  Written in the caller's transaction; returns the rows added (none when the
-    breach carries no credit sanction).
+    ``ref`` names what they come from (``breach:<id>`` for a KPI breach,
+    ``trading-compliance:<run id>`` for a surrender shortfall). Every breach writes at
+    least one event (it counts the breach even without a credit penalty).
+    """
+    return write_credit_events(ctx, ag.credit_events_for(breach, ctx.now, ref=ref))
+
+
+def write_credit_events(ctx: Ctx, events: Iterable[ag.CreditEvent]) -> list[m.CreditEventRow]:
+    """Append credit events to the credit record, each with its audit event, and update the standing.
+
+    The one writer of the credit record (KPI breaches, withdrawn or waived breaches, trading
+    compliance shortfalls): each event is a row of ``credit_event`` sealed in the audit
+    chain, and the stored standing of its subject (``credit_standing``: score and breaches,
+    read by every page and the API) is updated in the same transaction. Events come from the
+    pure domain (:func:`regcoord.agreements.credit_events_for`,
+    :func:`regcoord.agreements.withdrawal_events_for`).
     """
     rows = []
-    for ce in ag.credit_events_for(breach, ctx.now, ref=ref):
-        cr = m.CreditEventRow(subject=ce.subject, delta=ce.delta, reason=ce.reason, ref=ce.ref, at=ce.at)
+    for ce in events:
+        cr = m.CreditEventRow(
+            subject=ce.subject, delta=ce.delta, reason=ce.reason, ref=ce.ref, at=ce.at, breaches=ce.breaches
+        )
         ctx.session.add(cr)
-        ctx.session.flush()
-        ctx.audit("credit.event", "credit_event", cr.id, ce.to_dict())
+        seal(ctx, "credit.event", cr, ce.to_dict())
+        st = ctx.session.get(CreditStanding, ce.subject)
+        if st is None:
+            st = CreditStanding(
+                subject=ce.subject, score=ag.CREDIT_BASE, n_events=0, breaches=0, updated_at=ctx.now
+            )
+            ctx.session.add(st)
+        st.score += ce.delta
+        st.n_events += 1
+        st.breaches += ce.breaches
+        st.updated_at = ctx.now
         rows.append(cr)
+    ctx.session.flush()
     return rows
 
 
+def standings(ctx: Ctx, subjects: Iterable[str] | None = None) -> dict[str, ag.CreditRecord]:
+    """Score and breach count of each region, from the stored standing (one query for every page).
+
+    A region without credit events has the base score and no breach.
+    """
+    q = select(CreditStanding)
+    wanted = None if subjects is None else sorted(set(subjects))
+    if wanted is not None:
+        q = q.where(CreditStanding.subject.in_(wanted))
+    found = {
+        st.subject: ag.CreditRecord(st.subject, st.score, st.n_events, st.breaches)
+        for st in ctx.session.scalars(q)
+    }
+    for s in wanted or ():
+        found.setdefault(s, ag.CreditRecord(s, ag.CREDIT_BASE, 0, 0))
+    return found
+
+
 def credit(ctx: Ctx, subject: str) -> tuple[ag.CreditRecord, list[m.CreditEventRow]]:
-    """The public credit record of a region (score = fold of its append-only events)."""
+    """The public credit record of a region (the stored standing) and its events."""
     rows = list(
         ctx.session.scalars(
             select(m.CreditEventRow).where(m.CreditEventRow.subject == subject).order_by(m.CreditEventRow.id)
         )
     )
-    events = [ag.CreditEvent(r.subject, r.at, r.delta, r.reason, r.ref) for r in rows]
-    return ag.credit_record(subject, events), rows
+    return standings(ctx, [subject])[subject], rows
+
+
+def credit_by_fold(ctx: Ctx, subject: str) -> ag.CreditRecord:
+    """The credit record recomputed as the fold over the events (verifies the stored standing)."""
+    rows = ctx.session.scalars(select(m.CreditEventRow).where(m.CreditEventRow.subject == subject))
+    events = [ag.CreditEvent(r.subject, r.at, r.delta, r.reason, r.ref, r.breaches) for r in rows]
+    return ag.credit_record(subject, events)
 
 
 def report_out(r: m.KPIReportRow) -> dict[str, Any]:
@@ -256,6 +501,10 @@ def report_out(r: m.KPIReportRow) -> dict[str, Any]:
         "outcome": r.outcome,
         "shortfall": str(r.shortfall),
         "measurements": r.measurements,
+        "revision": r.revision,
+        "supersedes_id": r.supersedes_id,
+        "superseded": r.superseded_at is not None,
+        "amendment_reason": r.amendment_reason,
     }
 
 
@@ -269,6 +518,7 @@ def breach_out(b: m.BreachRow) -> dict[str, Any]:
         "period_end": b.period_end.isoformat(),
         "damages_fen": b.damages_fen,
         "sanctions": b.sanctions,
+        "status": b.status,
     }
 
 
@@ -284,6 +534,8 @@ def payment_out(p: m.Payment) -> dict[str, Any]:
         "period_end": p.period_end.isoformat(),
         "status": p.status,
         "trace": p.trace,
+        "period_start": None if p.period_start is None else p.period_start.isoformat(),
+        "due_on": None if p.due_on is None else p.due_on.isoformat(),
     }
 
 
@@ -301,11 +553,5 @@ def confirm_payment(ctx: Ctx, payment_id: int) -> m.Payment:
     if pay.status != "due":
         raise ConflictError(f"payment {payment_id} is already {pay.status}")
     pay.status = "paid"
-    ctx.session.flush()
-    ctx.audit(
-        "payment.confirm",
-        "payment",
-        pay.id,
-        {"amount_fen": pay.amount_fen, "payer": pay.payer, "payee": pay.payee},
-    )
+    seal(ctx, "payment.confirm", pay, {"amount_fen": pay.amount_fen, "payer": pay.payer, "payee": pay.payee})
     return pay
