@@ -71,8 +71,8 @@ class ReportingSchedule:
 
     def describe(self) -> str:
         n = self.period_months
-        if self.first_index is None:
-            p = self.period(0)
+        if self.first_index is None:  # the period before the anchor ends on the obligation's deadline
+            p = self.period(-1)
             text = f"{n}-month periods such as {p.start.isoformat()} to {p.end.isoformat()}"
         else:
             text = f"{n}-month periods from {self.period(self.first_index).start.isoformat()}"
