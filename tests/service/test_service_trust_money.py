@@ -9,7 +9,7 @@ PostgreSQL (the ``world`` fixture).
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
