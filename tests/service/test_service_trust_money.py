@@ -341,3 +341,67 @@ def test_a_signature_of_other_terms_does_not_count(world: Any) -> None:
     with w.app.state.engine.begin() as c:  # terms changed behind the service's back
         c.execute(sa.text("UPDATE instrument SET title = 'Other terms' WHERE id = :i"), {"i": iid})
     assert w.post("off-34", f"/api/instruments/{iid}/sign").json()["state"] == "negotiating"
+
+
+# -- disputes ----------------------------------------------------------------------------------------
+def test_disputes_only_on_filed_or_in_force_instruments(world: Any) -> None:
+    """Before: a party could open a dispute on a draft (and the dispute list is public)."""
+    w = world
+    for state in ("draft", "negotiating"):
+        inst = w.to_state(state)
+        r = w.post("off-33", f"/api/instruments/{inst['id']}/disputes", {"subject": "s"})
+        assert r.status_code == 409 and "only a filed or in-force instrument" in r.text
+    assert w.get("/api/disputes").json() == []
+    filed = w.to_state("filed")
+    assert w.post("off-33", f"/api/instruments/{filed['id']}/disputes", {"subject": "s"}).status_code == 201
+
+
+def test_dispute_decisions_take_effect(world: Any) -> None:
+    """Before: a decision was only text; now waiving, adjusting a payment or ordering a revision is applied."""
+    w = world
+    inst = w.to_state("in_force")
+    iid, cid = inst["id"], _clause_id(inst)
+    assert _report(w, cid, "2024-01-01", "2024-12-31", "1.3").status_code == 201  # damages 34 -> 33
+    w.clock.advance(days=400)
+    assert _report(w, cid, "2025-01-01", "2025-12-31", "1.2").status_code == 201
+    pays = {p["period_end"]: p for p in w.get(f"/api/payments?instrument_id={iid}").json()}
+    p24, p25 = pays["2024-12-31"]["id"], pays["2025-12-31"]["id"]
+
+    def dispute(body: dict[str, Any]) -> Any:
+        d = w.post("off-34", f"/api/instruments/{iid}/disputes", {"subject": "damages"}).json()
+        return w.post("rev-cn", f"/api/disputes/{d['id']}/decision", body)
+
+    r = dispute(
+        {"decision": "monitoring failure upstream of Jiekou", "effect": "waive_payment", "payment_id": p24}
+    )
+    assert r.status_code == 200 and r.json()["effect"] == "waive_payment"
+    r = dispute(
+        {"decision": "halved", "effect": "adjust_payment", "payment_id": p25, "amount_fen": BILLION_FEN // 2}
+    )
+    assert r.status_code == 200
+    assert _ledger(w, iid) == [
+        ("liquidated_damages", "34", "33", BILLION_FEN // 2, "due"),
+        ("liquidated_damages", "34", "33", BILLION_FEN, "waived"),
+    ]
+    # a waived payment cannot be changed again; a payment of another instrument cannot be named
+    assert (
+        dispute({"decision": "x", "effect": "adjust_payment", "payment_id": p24, "amount_fen": 1}).status_code
+        == 409
+    )
+    other = w.to_state("in_force")
+    d = w.post("off-33", f"/api/instruments/{other['id']}/disputes", {"subject": "s"}).json()
+    r = w.post(
+        "rev-cn",
+        f"/api/disputes/{d['id']}/decision",
+        {"decision": "x", "effect": "waive_payment", "payment_id": p25},
+    )
+    assert r.status_code == 422 and w.get(f"/api/disputes/{d['id']}").json()["state"] == "open"
+    # order a revision: the instrument must be revised within six months
+    r = dispute({"decision": "targets unrealistic", "effect": "order_revision"})
+    assert r.status_code == 200
+    out = w.get(f"/api/instruments/{iid}").json()
+    assert out["state"] == "revision_required" and out["revision_deadline"] == "2026-10-05"
+    with w.session() as s:
+        actions = list(s.scalars(sa.select(m.AuditEvent.action)))
+        assert {"payment.waive", "payment.adjust", "instrument.order_revision"} <= set(actions)
+        assert audit.verify(s).ok  # the changed rows are sealed again

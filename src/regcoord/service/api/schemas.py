@@ -208,6 +208,14 @@ class DisputeIn(_In):
 
 class DisputeDecisionIn(_In):
     decision: str = Field(min_length=1, max_length=10_000)
+    effect: Literal["dismiss", "uphold", "waive_payment", "adjust_payment", "order_revision"] = Field(
+        default="dismiss", description="what the decision does, applied in its transaction"
+    )
+    payment_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    amount_fen: int | None = Field(
+        default=None, gt=0, le=10**17, description="adjusted amount (adjust_payment)"
+    )
+    revision_months: int = Field(default=6, ge=1, le=60)
 
 
 class EvaluationIn(_In):
@@ -325,6 +333,8 @@ class DisputeOut(_Out):
     decision: str | None
     created_at: str
     decided_at: str | None
+    effect: str | None
+    payment_id: int | None
 
 
 class PaymentLineOut(_Out):

@@ -289,6 +289,9 @@ class Dispute(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: what the decision does: dismiss | uphold | waive_payment | adjust_payment | order_revision
+    effect: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), nullable=True)
 
 
 class Evaluation(Base):

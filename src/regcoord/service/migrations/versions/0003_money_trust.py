@@ -9,7 +9,8 @@ Create Date: 2026-12-04
   it supersedes.
 - ``payment``: ``clause_id``, ``period_start``, ``due_on`` and the unique key
   (clause, period start, kind): at most one order of each kind per clause and period.
-- ``breach.status``; ``credit_event.breaches``; ``party.signed_hash``; ``credit_standing``.
+- ``breach.status``; ``credit_event.breaches``; ``party.signed_hash``; ``credit_standing``;
+  ``dispute.effect``/``payment_id`` (what a decision does to the ledger or the instrument).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def upgrade() -> None:
         b.add_column(sa.Column("breaches", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("party", schema=None) as b:
         b.add_column(sa.Column("signed_hash", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("dispute", schema=None) as b:
+        b.add_column(sa.Column("effect", sa.String(length=20), nullable=True))
+        b.add_column(sa.Column("payment_id", sa.Integer(), nullable=True))
+        b.create_foreign_key(op.f("fk_dispute_payment_id_payment"), "payment", ["payment_id"], ["id"])
     op.create_table(
         "credit_standing",
         sa.Column("subject", sa.String(length=12), nullable=False),
@@ -63,6 +68,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("credit_standing")
+    with op.batch_alter_table("dispute", schema=None) as b:
+        b.drop_constraint(op.f("fk_dispute_payment_id_payment"), type_="foreignkey")
+        b.drop_column("payment_id")
+        b.drop_column("effect")
     with op.batch_alter_table("party", schema=None) as b:
         b.drop_column("signed_hash")
     with op.batch_alter_table("credit_event", schema=None) as b:
