@@ -101,7 +101,11 @@ def test_full_loop(world: Any) -> None:
         },
     )
     assert r.status_code == 201, r.text
-    assert r.json()["kpi_attainment"] == "0.5"
+    assert r.json()["kpi_attainment"] == "0.5" and r.json()["revision_recommended"] is True
+    # the evaluator's evaluation is advisory (issue 8): only the reviewing superior orders the revision
+    assert w.get(f"/api/instruments/{iid}").json()["state"] == "in_force"
+    r = w.post("rev-cn", f"/api/instruments/{iid}/revision-order", {"reasons": "P above 1 in 2025"})
+    assert r.status_code == 200, r.text
     inst = w.get(f"/api/instruments/{iid}").json()
     assert inst["state"] == "revision_required" and inst["revision_deadline"] == "2026-09-01"
 

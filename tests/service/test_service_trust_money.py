@@ -405,3 +405,62 @@ def test_dispute_decisions_take_effect(world: Any) -> None:
         actions = list(s.scalars(sa.select(m.AuditEvent.action)))
         assert {"payment.waive", "payment.adjust", "instrument.order_revision"} <= set(actions)
         assert audit.verify(s).ok  # the changed rows are sealed again
+
+
+# -- evaluations and participation -------------------------------------------------------------------
+def test_evaluator_is_advisory_and_independent(world: Any) -> None:
+    """Before: an evaluator's evaluation ordered the revision itself, and a party's evaluator could evaluate."""
+    w = world
+    inst = w.to_state("in_force")
+    iid = inst["id"]
+    body = {"summary": "poor", "revision_required": True, "reasons": "P above 1"}
+    r = w.post("eval", f"/api/instruments/{iid}/evaluations", body)
+    assert r.status_code == 201 and r.json()["revision_recommended"] is True
+    assert w.get(f"/api/instruments/{iid}").json()["state"] == "in_force"  # advice, not an order
+    assert w.post("eval", f"/api/instruments/{iid}/revision-order", {"reasons": "r"}).status_code == 403
+    # an evaluator of a party region (Zhejiang, 33) is not independent of the parties
+    from regcoord.service import auth as auth_mod
+    from regcoord.service.usecases import actors
+
+    with w.session() as s:
+        ctx = Ctx(s, system_principal(), w.clock.now, region_tree())
+        a = actors.create_actor(ctx, name="eval-33", kind="evaluator", region_code="33")
+        u = actors.create_user(
+            ctx,
+            username="eval-33",
+            password="test-password-1",
+            role="participant",
+            region_code="33",
+            actor_id=a.id,
+        )
+        w.tokens["eval-33"] = auth_mod.issue_token(s, u, kind="api", now=w.clock.now, ttl_hours=24)
+        s.commit()
+    r = w.post("eval-33", f"/api/instruments/{iid}/evaluations", body)
+    assert r.status_code == 403 and w.get(f"/api/instruments/{iid}").json()["state"] == "in_force"
+    # the reviewing superior's evaluation orders the revision
+    r = w.post("rev-cn", f"/api/instruments/{iid}/evaluations", body)
+    assert r.status_code == 201 and w.get(f"/api/instruments/{iid}").json()["state"] == "revision_required"
+
+
+def test_party_officers_comments_do_not_count_toward_participation(world: Any) -> None:
+    """Before: the parties' own officers could fill the participation threshold with their comments."""
+    w = world
+    inst = w.to_state("consultation")
+    iid = inst["id"]
+    with w.session() as s:
+        cons = s.scalar(sa.select(m.Consultation.id).where(m.Consultation.instrument_id == iid))
+    for user in ("off-33", "off-34", "ent-33", "ngo-34"):
+        r = w.post(
+            user, f"/api/consultations/{cons}/submissions", {"text": f"by {user}", "clause_number": "2"}
+        )
+        assert r.status_code == 201, r.text
+    with w.session() as s:
+        from regcoord.service.usecases import consultations
+
+        ctx = Ctx(s, system_principal(), w.clock.now, region_tree())
+        rep = consultations.participation_report(ctx, cons)
+    # counted: an enterprise of 33 and an NGO of 34; officers' two comments apart
+    assert rep.by_kind == {"enterprise": 1, "ngo": 1} and rep.by_region == {"33": 1, "34": 1}
+    assert rep.party_officers == 2 and rep.under_kinds == ("resident",) and not rep.ok
+    page = w.client.get(f"/consultations/{cons}?lang=en", headers=w.h("off-33")).text
+    assert 'id="party-officers"' in page and "shown apart, not counted): 2" in page

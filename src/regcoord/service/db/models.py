@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from regcoord.service.db.types import DecimalText, UTCDateTime
 
@@ -304,6 +305,8 @@ class Evaluation(Base):
     fund_use: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
     satisfaction: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
     summary: Mapped[str] = mapped_column(Text)
+    #: an independent evaluator's advice that the instrument be revised (only the superior orders it)
+    revision_recommended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -18,6 +18,7 @@ from regcoord.service.usecases import queries
 from regcoord.service.usecases._context import (
     Ctx,
     instrument_out,
+    is_system,
     load_instrument,
     policy_object,
     require,
@@ -198,9 +199,15 @@ def evaluate(
     satisfaction: Any = None,
     revision_months: int = ag.REVISION_MONTHS_DEFAULT,
 ) -> m.Evaluation:
-    """Periodic evaluation; a poor result orders a revision with a deadline (six months by default)."""
+    """Periodic evaluation; the reviewing superior's poor result orders a revision (six months by default).
+
+    An independent evaluator's evaluation is advisory (issue 8): ``revision_required`` is
+    recorded as a recommendation and the instrument stays in force; only the reviewing
+    superior orders a revision (here or by ``POST /api/instruments/{id}/revision-order``).
+    """
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "evaluate", policy_object(ctx, inst), f"instrument {instrument_id}")
+    advisory = not is_system(ctx) and ctx.principal.role is not ag.Role.REVIEWER
     if not summary.strip():
         raise DataError("summary is empty", column="summary")
     fu = None if fund_use is None else ag.to_decimal(fund_use, field_name="fund_use")
@@ -220,6 +227,7 @@ def evaluate(
         satisfaction=sat,
         summary=summary,
         created_at=ctx.now,
+        revision_recommended=revision_required,
     )
     ctx.session.add(ev)
     inst.last_evaluated = ctx.now.date()
@@ -228,9 +236,9 @@ def evaluate(
         "evaluation.create",
         "evaluation",
         ev.id,
-        {"instrument": inst.id, "revision_required": revision_required},
+        {"instrument": inst.id, "revision_required": revision_required, "advisory": advisory},
     )
-    if revision_required:
+    if revision_required and not advisory:
         deadline = ag.revision_deadline(ctx.now.date(), revision_months)
         inst_uc.transition(
             ctx,
@@ -254,6 +262,7 @@ def evaluation_out(e: m.Evaluation) -> dict[str, Any]:
         "fund_use": None if e.fund_use is None else str(e.fund_use),
         "satisfaction": None if e.satisfaction is None else str(e.satisfaction),
         "summary": e.summary,
+        "revision_recommended": e.revision_recommended,
     }
 
 

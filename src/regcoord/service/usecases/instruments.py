@@ -23,6 +23,7 @@ from regcoord.service.usecases._context import (
     seal,
     terms_hash,
 )
+from regcoord.service.usecases.consultations import participation_of
 
 
 def _part(where: str, build: Any, data: Any) -> Any:
@@ -377,12 +378,7 @@ def _participation(ctx: Ctx, inst: m.Instrument) -> ag.ParticipationReport | Non
     ).all()
     if not cons_ids:
         return None
-    rows = ctx.session.execute(
-        select(m.Actor.kind, m.Actor.region_code)
-        .join(m.Submission, m.Submission.actor_id == m.Actor.id)
-        .where(m.Submission.consultation_id.in_(cons_ids))
-    ).all()
-    return ag.participation([(k, r) for k, r in rows], [p.region_code for p in inst.parties])
+    return participation_of(ctx, list(cons_ids), [p.region_code for p in inst.parties])
 
 
 def review_findings(ctx: Ctx, inst: m.Instrument) -> list[ag.Finding]:

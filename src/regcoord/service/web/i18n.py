@@ -302,6 +302,10 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "payment.compensation": ("compensation", "补偿"),
     "payment.liquidated_damages": ("liquidated damages", "违约金"),
     # money and trust (issue 8)
+    "cons.party_officers": (
+        "Comments by the parties' own officers (shown apart, not counted)",
+        "协议方本级官员的意见（单列，不计入参与度）",
+    ),
     "pay.due_on": ("Due on", "应付日期"),
     "pay.no_due_date": ("not stated", "未约定"),
     "pay.status.due": ("due", "待付"),

@@ -51,6 +51,10 @@ def upgrade() -> None:
         b.add_column(sa.Column("breaches", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("party", schema=None) as b:
         b.add_column(sa.Column("signed_hash", sa.String(length=64), nullable=True))
+    with op.batch_alter_table("evaluation", schema=None) as b:
+        b.add_column(
+            sa.Column("revision_recommended", sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
     with op.batch_alter_table("dispute", schema=None) as b:
         b.add_column(sa.Column("effect", sa.String(length=20), nullable=True))
         b.add_column(sa.Column("payment_id", sa.Integer(), nullable=True))
@@ -68,6 +72,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("credit_standing")
+    with op.batch_alter_table("evaluation", schema=None) as b:
+        b.drop_column("revision_recommended")
     with op.batch_alter_table("dispute", schema=None) as b:
         b.drop_constraint(op.f("fk_dispute_payment_id_payment"), type_="foreignkey")
         b.drop_column("payment_id")
