@@ -464,3 +464,35 @@ def test_party_officers_comments_do_not_count_toward_participation(world: Any) -
     assert rep.party_officers == 2 and rep.under_kinds == ("resident",) and not rep.ok
     page = w.client.get(f"/consultations/{cons}?lang=en", headers=w.h("off-33")).text
     assert 'id="party-officers"' in page and "shown apart, not counted): 2" in page
+
+
+def test_nothing_of_a_draft_on_a_public_page(world: Any) -> None:
+    """A draft's title, clauses or id appear on no page or API answer an anonymous visitor can read."""
+    w = world
+    secret = "Secret draft 7f3a"
+    draft = w.new_instrument(title=secret)
+    w.to_state("in_force")
+    paths = [
+        "/api/instruments",
+        "/api/alerts",
+        "/api/dashboard",
+        "/api/disputes",
+        "/api/breaches",
+        "/api/payments",
+        f"/api/instruments/{draft['id']}",
+        f"/api/instruments/{draft['id']}/versions",
+        f"/api/instruments/{draft['id']}/reports",
+        "/",
+        "/instruments",
+        "/dashboard",
+        "/disputes",
+        "/breaches",
+        "/evaluations",
+        f"/instruments/{draft['id']}",
+    ]
+    for path in paths:
+        r = w.client.get(path)
+        assert secret not in r.text, path
+        assert "Central funds 300 million" not in r.text or not path.endswith(str(draft["id"])), path
+    alerts = w.client.get("/api/alerts").json()
+    assert str(draft["id"]) not in {a["instrument"] for a in alerts}
