@@ -496,3 +496,44 @@ def test_nothing_of_a_draft_on_a_public_page(world: Any) -> None:
         assert "Central funds 300 million" not in r.text or not path.endswith(str(draft["id"])), path
     alerts = w.client.get("/api/alerts").json()
     assert str(draft["id"]) not in {a["instrument"] for a in alerts}
+
+
+# -- breaches of failed duties -----------------------------------------------------------------------
+def test_late_payment_and_missing_report_are_breaches(world: Any) -> None:
+    """Before: a payment never confirmed and a report never filed had no consequence at all."""
+    w = world
+    clause = {
+        **w.xinan_clause,
+        "obligation": {**w.xinan_clause["obligation"], "report_within_days": 60},
+        "compensation": {**w.xinan_clause["compensation"], "due_days": 90},
+        "breach": {"damages": {"fixed_fen": 1_000_000}, "beneficiary": "33", "credit_penalty": 5},
+    }
+    inst = w.to_state(
+        "in_force", clauses=[{"number": "1", "text": "Central funds 300 million yuan a year."}, clause]
+    )
+    iid, cid = inst["id"], _clause_id(inst)
+    assert _report(w, cid, "2024-01-01", "2024-12-31", "0.9").status_code == 201  # 33 pays 34, due 2025-03-31
+    # on 2025-03-01 nothing is overdue yet; the reviewer's sweep records nothing, twice
+    assert w.post("rev-cn", "/api/breaches/sweep").json() == {"recorded": []}
+    assert w.post("off-34", "/api/breaches/sweep").status_code == 403
+    # 2026-03-06: the 2024 payment is past due (2025-03-31), the 2025 report past its 60 days (2026-03-01)
+    w.clock.advance(days=370)
+    rec = w.post("rev-cn", "/api/breaches/sweep").json()["recorded"]
+    assert sorted((b["kind"], b["obligor"], b["period_end"], b["damages_fen"]) for b in rec) == [
+        ("payment_late", "33", "2024-12-31", 1_000_000),
+        ("report_missing", "34", "2025-12-31", 1_000_000),
+    ]
+    assert w.post("rev-cn", "/api/breaches/sweep").json() == {"recorded": []}  # recorded once
+    for region in ("33", "34"):
+        cr = w.get(f"/api/credit/{region}").json()
+        assert (cr["score"], cr["breaches"]) == (95, 1)
+    # damages follow the clause's breach terms: 10,000 yuan to the beneficiary or the other party
+    dmg = [
+        (p["payer"], p["payee"], p["amount_fen"])
+        for p in w.get(f"/api/payments?instrument_id={iid}").json()
+        if p["kind"] == "liquidated_damages"
+    ]
+    # (the named beneficiary, Zhejiang, is itself the late payer: its damages go to the other party)
+    assert sorted(dmg) == [("33", "34", 1_000_000), ("34", "33", 1_000_000)]
+    with w.session() as s:
+        assert audit.verify(s).ok

@@ -196,6 +196,8 @@ class Obligation:
     period_months: int = 12
     first_period_start: date | None = None
     periods: int | None = None
+    #: days after a period's end by which its report is due (a missing report is then a breach)
+    report_within_days: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("obligor", "metric", "unit", "evidence"):
@@ -215,6 +217,14 @@ class Obligation:
         if self.first_period_start is not None and not isinstance(self.first_period_start, date):
             raise DataError(
                 "first_period_start must be a date", column="first_period_start", expected="YYYY-MM-DD"
+            )
+        if self.report_within_days is not None and (
+            not isinstance(self.report_within_days, int)
+            or isinstance(self.report_within_days, bool)
+            or not 0 <= self.report_within_days <= 3660
+        ):
+            raise DataError(
+                "report_within_days out of range", column="report_within_days", expected="0 to 3660 days"
             )
         if self.periods is not None and (
             not isinstance(self.periods, int)
@@ -253,6 +263,7 @@ class Obligation:
                 else {"first_period_start": self.first_period_start.isoformat()}
             ),
             **({} if self.periods is None else {"periods": self.periods}),
+            **({} if self.report_within_days is None else {"report_within_days": self.report_within_days}),
         }
 
     @classmethod
@@ -271,6 +282,7 @@ class Obligation:
             period_months=int(d.get("period_months", 12)),
             first_period_start=date.fromisoformat(fp) if isinstance(fp, str) else fp,
             periods=None if n is None else int(n),
+            report_within_days=d.get("report_within_days"),
         )
 
 

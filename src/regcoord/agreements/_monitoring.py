@@ -187,6 +187,23 @@ def sanctions_for(terms: BreachTerms | None, shortfall: Decimal) -> tuple[Sancti
     return tuple(out)
 
 
+def duty_sanctions(terms: BreachTerms | None) -> tuple[Sanction, ...]:
+    """Sanctions of a failed duty (a report not filed, a payment not made by its due date).
+
+    There is no shortfall to price, so the damages are the fixed part of the formula,
+    capped: ``min(cap_fen, fixed_fen)``; the other sanctions are those of the terms.
+    """
+    if terms is None:
+        return ()
+    out = [s for s in sanctions_for(terms, Decimal(0)) if s.kind != "liquidated_damages"]
+    if terms.damages is not None and terms.damages.fixed_fen:
+        cap = terms.damages.cap_fen
+        amt = terms.damages.fixed_fen if cap is None else min(cap, terms.damages.fixed_fen)
+        if amt:
+            out.insert(0, Sanction("liquidated_damages", amount_fen=amt, label_zh="违约金"))
+    return tuple(out)
+
+
 def breach_from(clause: Clause, evaluation: KPIEvaluation) -> BreachEvent | None:
     """A breach event for a *not met* evaluation of a clause whose breach terms make it one.
 

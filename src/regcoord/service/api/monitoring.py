@@ -103,6 +103,14 @@ def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None
     return [uc.breach_out(b) for b in queries.breaches(ctx, region=region, instrument_id=instrument_id)]
 
 
+@router.post(
+    "/breaches/sweep",
+    summary="Record breaches of failed duties (late payments, missing reports) / 记录逾期违约",
+)
+def sweep(ctx: CtxDep) -> JSONResponse:
+    return respond(ctx, lambda: {"recorded": [uc.breach_out(b) for b in uc.sweep_overdue(ctx)]})
+
+
 @router.get(
     "/credit/{region}", summary="Public credit record of a region / 信用记录", response_model=CreditOut
 )

@@ -81,6 +81,9 @@ class ObligationIn(_In):
         default=None, description="first day of the first reporting period (default: the effective date)"
     )
     periods: int | None = Field(default=None, ge=1, le=1200, description="term: number of reporting periods")
+    report_within_days: int | None = Field(
+        default=None, ge=0, le=3660, description="days after a period's end by which its report is due"
+    )
 
 
 class CompensationIn(_In):
@@ -293,7 +296,9 @@ class ReportOut(_Out):
 class BreachOut(_Out):
     id: int
     instrument_id: int
-    kpi_report_id: int
+    kpi_report_id: int | None
+    kind: Literal["target_missed", "report_missing", "payment_late"]
+    payment_id: int | None
     clause: str
     obligor: str
     period_end: str

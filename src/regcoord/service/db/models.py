@@ -229,8 +229,17 @@ class KPIReportRow(Base):
 
 class BreachRow(Base):
     __tablename__ = "breach"
+    #: one breach of each kind per clause and period; one late-payment breach per payment
+    __table_args__ = (
+        UniqueConstraint("clause_id", "period_start", "kind", name="uq_breach_clause_period_kind"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kpi_report_id: Mapped[int] = mapped_column(ForeignKey("kpi_report.id"), unique=True)
+    kpi_report_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_report.id"), unique=True, nullable=True)
+    #: target_missed | report_missing | payment_late (the failed duty)
+    kind: Mapped[str] = mapped_column(String(20), default="target_missed", server_default="target_missed")
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), nullable=True)
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), unique=True, nullable=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     clause_number: Mapped[str] = mapped_column(String(20))
     obligor: Mapped[str] = mapped_column(String(12), index=True)

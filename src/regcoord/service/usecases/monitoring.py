@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from regcoord.service.db.credit_models import CreditStanding
 from regcoord.service.usecases._context import (
     Ctx,
     clause_domain,
+    is_system,
     load_instrument,
     policy_object,
     require,
@@ -249,6 +250,9 @@ def _apply_breach(
     elif breach is not None:
         b = m.BreachRow(
             kpi_report_id=rep.id,
+            kind="target_missed",
+            clause_id=row.id,
+            period_start=rep.period_start,
             instrument_id=inst.id,
             clause_number=row.number,
             obligor=breach.obligor,
@@ -349,6 +353,128 @@ def _apply_orders(
         if pay.status == "void":
             pay.status = "due"
         seal(ctx, "payment.recompute", pay, po.to_dict())
+
+
+def sweep_overdue(ctx: Ctx) -> list[m.BreachRow]:
+    """Record the breaches of failed duties as of the date of the call (``ctx.now``).
+
+    - a payment still ``due`` after its due date: a ``payment_late`` breach of the payer;
+    - a scheduled period whose report is past its deadline (the period end plus the
+      obligation's ``report_within_days``, when the clause states it) and not filed: a
+      ``report_missing`` breach of the obligor (periods from the one ending on the
+      obligation's deadline up to the instrument's expiry).
+
+    Each breach carries the sanctions of the clause's breach terms (damages as the fixed
+    part of the formula: there is no shortfall to price), writes its credit event and, when
+    it has damages, a liquidated-damages order. Idempotent: a breach is recorded once
+    (unique per payment, and per clause, period and kind). Only the reviewing superior or an
+    administrator sweeps.
+    """
+    if not is_system(ctx) and ctx.principal.role not in (ag.Role.REVIEWER, ag.Role.ADMIN):
+        raise PermissionDenied(f"{ctx.principal.role.value} may not sweep overdue duties")
+    today = ctx.now.date()
+    out: list[m.BreachRow] = []
+    late = ctx.session.scalars(
+        select(m.Payment)
+        .where(m.Payment.status == "due", m.Payment.due_on.is_not(None), m.Payment.due_on < today)
+        .order_by(m.Payment.id)
+    ).all()
+    for pay in late:
+        if ctx.session.scalar(select(m.BreachRow.id).where(m.BreachRow.payment_id == pay.id)) is not None:
+            continue
+        row = None if pay.clause_id is None else ctx.session.get(m.ClauseRow, pay.clause_id)
+        if row is None or pay.payer.startswith("fund:"):
+            continue
+        inst = ctx.session.get(m.Instrument, pay.instrument_id)
+        assert inst is not None
+        out.append(
+            _duty_breach(ctx, inst, row, "payment_late", pay.payer, pay.period_start, pay.period_end, pay.id)
+        )
+    operative = [s.value for s in ag.OPERATIVE_STATES]
+    for inst in ctx.session.scalars(select(m.Instrument).where(m.Instrument.state.in_(operative))):
+        for row in inst.clauses:
+            if row.obligation is None or row.obligation.get("report_within_days") is None:
+                continue
+            ob = ag.Obligation.from_dict(row.obligation)
+            assert ob.report_within_days is not None
+            sched = schedule_of(inst, row)
+            k = sched.first_index if sched.first_index is not None else -1
+            while abs(k) <= 1200:
+                p = sched.period(k)
+                if p.end < ob.deadline:
+                    k += 1
+                    continue
+                if not sched.scheduled(k) or p.end + timedelta(days=ob.report_within_days) >= today:
+                    break
+                k += 1
+                if current_report(ctx, row.id, p.start) is not None:
+                    continue
+                done = ctx.session.scalar(
+                    select(m.BreachRow.id).where(
+                        m.BreachRow.clause_id == row.id,
+                        m.BreachRow.period_start == p.start,
+                        m.BreachRow.kind == "report_missing",
+                    )
+                )
+                if done is None:
+                    out.append(
+                        _duty_breach(ctx, inst, row, "report_missing", ob.obligor, p.start, p.end, None)
+                    )
+    return out
+
+
+def _duty_breach(
+    ctx: Ctx,
+    inst: m.Instrument,
+    row: m.ClauseRow,
+    kind: str,
+    obligor: str,
+    period_start: date | None,
+    period_end: date,
+    payment_id: int | None,
+) -> m.BreachRow:
+    clause = clause_domain(row)
+    breach = ag.BreachEvent(row.number, obligor, period_end, Decimal(0), ag.duty_sanctions(clause.breach))
+    b = m.BreachRow(
+        kpi_report_id=None,
+        kind=kind,
+        clause_id=row.id,
+        period_start=period_start,
+        payment_id=payment_id,
+        instrument_id=inst.id,
+        clause_number=row.number,
+        obligor=obligor,
+        period_end=period_end,
+        damages_fen=breach.damages_fen,
+        sanctions=[s.to_dict() for s in breach.sanctions],
+        created_at=ctx.now,
+        status="recorded",
+    )
+    ctx.session.add(b)
+    seal(ctx, f"breach.{kind}", b, breach.to_dict())
+    record_credit_events(ctx, breach, ref=f"breach:{b.id}")
+    if breach.damages_fen > 0:
+        others = [p.region_code for p in inst.parties if p.region_code != obligor]
+        terms = clause.breach
+        named = terms.beneficiary if terms is not None and terms.beneficiary != obligor else None
+        payee = named or (others[0] if len(others) == 1 else f"fund:{inst.id}")
+        pay = m.Payment(
+            instrument_id=inst.id,
+            clause_id=None,
+            kpi_report_id=None,
+            kind="liquidated_damages",
+            payer=obligor,
+            payee=payee,
+            amount_fen=breach.damages_fen,
+            period_start=None,
+            period_end=period_end,
+            status="due",
+            trace={"basis": f"{kind} breach {b.id} of clause {row.number}", "breach": b.id},
+            created_at=ctx.now,
+        )
+        ctx.session.add(pay)
+        seal(ctx, "payment.order", pay, {"breach": b.id, "amount_fen": pay.amount_fen})
+    return b
 
 
 CSV_COLUMNS = ("clause_id", "period_start", "period_end", "value", "evidence")
@@ -519,6 +645,8 @@ def breach_out(b: m.BreachRow) -> dict[str, Any]:
         "damages_fen": b.damages_fen,
         "sanctions": b.sanctions,
         "status": b.status,
+        "kind": b.kind,
+        "payment_id": b.payment_id,
     }
 
 

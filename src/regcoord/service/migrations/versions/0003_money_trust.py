@@ -47,6 +47,15 @@ def upgrade() -> None:
         b.create_unique_constraint("uq_payment_clause_period_kind", ["clause_id", "period_start", "kind"])
     with op.batch_alter_table("breach", schema=None) as b:
         b.add_column(sa.Column("status", sa.String(length=12), server_default="recorded", nullable=False))
+        b.add_column(sa.Column("kind", sa.String(length=20), server_default="target_missed", nullable=False))
+        b.add_column(sa.Column("clause_id", sa.Integer(), nullable=True))
+        b.add_column(sa.Column("period_start", sa.Date(), nullable=True))
+        b.add_column(sa.Column("payment_id", sa.Integer(), nullable=True))
+        b.alter_column("kpi_report_id", existing_type=sa.Integer(), nullable=True)
+        b.create_foreign_key(op.f("fk_breach_clause_id_clause"), "clause", ["clause_id"], ["id"])
+        b.create_foreign_key(op.f("fk_breach_payment_id_payment"), "payment", ["payment_id"], ["id"])
+        b.create_unique_constraint("uq_breach_clause_period_kind", ["clause_id", "period_start", "kind"])
+        b.create_unique_constraint(op.f("uq_breach_payment_id"), ["payment_id"])
     with op.batch_alter_table("credit_event", schema=None) as b:
         b.add_column(sa.Column("breaches", sa.Integer(), server_default="0", nullable=False))
     with op.batch_alter_table("party", schema=None) as b:
@@ -83,6 +92,15 @@ def downgrade() -> None:
     with op.batch_alter_table("credit_event", schema=None) as b:
         b.drop_column("breaches")
     with op.batch_alter_table("breach", schema=None) as b:
+        b.drop_constraint(op.f("uq_breach_payment_id"), type_="unique")
+        b.drop_constraint("uq_breach_clause_period_kind", type_="unique")
+        b.drop_constraint(op.f("fk_breach_payment_id_payment"), type_="foreignkey")
+        b.drop_constraint(op.f("fk_breach_clause_id_clause"), type_="foreignkey")
+        b.alter_column("kpi_report_id", existing_type=sa.Integer(), nullable=False)
+        b.drop_column("payment_id")
+        b.drop_column("period_start")
+        b.drop_column("clause_id")
+        b.drop_column("kind")
         b.drop_column("status")
     with op.batch_alter_table("payment", schema=None) as b:
         b.drop_constraint("uq_payment_clause_period_kind", type_="unique")
