@@ -535,5 +535,7 @@ def test_late_payment_and_missing_report_are_breaches(world: Any) -> None:
     ]
     # (the named beneficiary, Zhejiang, is itself the late payer: its damages go to the other party)
     assert sorted(dmg) == [("33", "34", 1_000_000), ("34", "33", 1_000_000)]
+    page = w.client.get("/breaches?lang=zh").text
+    assert "逾期未付款" in page and "逾期未报告" in page
     with w.session() as s:
         assert audit.verify(s).ok
