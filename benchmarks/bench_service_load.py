@@ -20,8 +20,8 @@ loop with a think time drawn uniformly from ``[0, 2 * --think]`` seconds (defaul
   and Anhui created for the benchmark (``N_CLAUSES`` clauses shaped like the Xin'an River
   clause: the obligor Anhui keeps an index at or below 1, damages on a breach, a
   compensation payment when met; carried through consultation, signatures, filing and
-  approval with the use cases), with a value drawn from 0.7 to 1.3 for a daily period not
-  yet reported (periods end on past days: a report cannot precede its period's end) —
+  approval with the use cases), with a value drawn from 0.7 to 1.3 for a scheduled monthly
+  period not yet reported (periods end in the past: a report cannot precede its period's end) —
   judged, and turned into a payment order or a breach with its damages, with the audit
   events, in one transaction;
 - 30 %: the JSON dashboard of Anhui (``GET /api/dashboard?region=34``);
@@ -68,7 +68,7 @@ DB_NAME = "regcoord_bench"
 SEED = 20251125
 SHARES = (("report_kpi", 0.4), ("api_dashboard", 0.3), ("web_dashboard", 0.3))
 REGION = "34"  # Anhui, the obligor of the benchmark's obligations
-N_CLAUSES = 50  # obligations of the synthetic agreement (x ~5,000 past days = report slots)
+N_CLAUSES = 100  # obligations of the synthetic agreement (x ~160 past months = report slots)
 USER = "officer-ah"
 MAX_USERS, MAX_DURATION = 500, 3600
 #: the client closes idle connections before the server does (no keep-alive race)
@@ -160,7 +160,7 @@ def _benchmark_instrument(sessions: Any) -> list[int]:
                 "unit": "1",
                 "deadline": date(2012, 12, 31),
                 "evidence": "synthetic monitoring record",
-                "period_months": 12,
+                "period_months": 1,
             },
             "breach": {
                 "damages": {"fixed_fen": 100_000, "per_unit_fen": 0, "cap_fen": None},
@@ -209,19 +209,27 @@ def _benchmark_instrument(sessions: Any) -> list[int]:
 
 
 class Periods:
-    """Report slots: clause ``k % N`` and the day ``k // N`` days before yesterday (never reused)."""
+    """Report slots: clause ``k % N`` and the scheduled month ``k // N`` months before the last ended one.
+
+    The clauses report monthly (calendar months: their deadline is a month end), and a
+    report must name exactly one scheduled period (issue 8), so each slot is one month of
+    one clause, never reused.
+    """
 
     def __init__(self, clause_ids: list[int], start: int = 0) -> None:
         self.clause_ids = clause_ids
         self.counter = itertools.count(start)
-        self.last = datetime.now(UTC).date() - timedelta(days=1)
+        self.first_of_month = datetime.now(UTC).date().replace(day=1)
 
-    def next(self) -> tuple[int, date]:
+    def next(self) -> tuple[int, date, date]:
         k = next(self.counter)
-        day = self.last - timedelta(days=k // len(self.clause_ids))
-        if day <= date(2012, 12, 31):
-            raise RuntimeError("the benchmark ran out of past days to report on; add clauses")
-        return self.clause_ids[k % len(self.clause_ids)], day
+        back = k // len(self.clause_ids) + 1  # months before the current one
+        y, mo = divmod(self.first_of_month.year * 12 + self.first_of_month.month - 1 - back, 12)
+        start = date(y, mo + 1, 1)
+        end = (date(y + (mo + 1) // 12, (mo + 1) % 12 + 1, 1)) - timedelta(days=1)
+        if end <= date(2012, 12, 31):
+            raise RuntimeError("the benchmark ran out of past months to report on; add clauses")
+        return self.clause_ids[k % len(self.clause_ids)], start, end
 
 
 def serve(port: int, workers: int) -> None:
@@ -331,10 +339,10 @@ async def run_load(
                     t0 = time.perf_counter()
                     try:
                         if kind == "report_kpi":
-                            clause_id, day = periods.next()
+                            clause_id, start, end = periods.next()
                             body = {
-                                "period_start": day.isoformat(),
-                                "period_end": day.isoformat(),
+                                "period_start": start.isoformat(),
+                                "period_end": end.isoformat(),
                                 "value": f"{rng.uniform(0.7, 1.3):.3f}",
                                 "evidence": "load benchmark (synthetic value)",
                             }
@@ -401,9 +409,13 @@ async def service_times(base: str, periods: Periods, n: int = 30) -> dict[str, f
             for _ in range(n):
                 t0 = time.perf_counter()
                 if kind == "report_kpi":
-                    clause_id, day = periods.next()
-                    d = day.isoformat()
-                    body = {"period_start": d, "period_end": d, "value": "1.0", "evidence": "service time"}
+                    clause_id, start, end = periods.next()
+                    body = {
+                        "period_start": start.isoformat(),
+                        "period_end": end.isoformat(),
+                        "value": "1.0",
+                        "evidence": "service time",
+                    }
                     r = await c.post(f"/api/clauses/{clause_id}/reports", json=body, headers=headers)
                 elif kind == "api_dashboard":
                     r = await c.get(f"/api/dashboard?region={REGION}", headers=headers)

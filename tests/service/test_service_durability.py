@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +45,15 @@ def test_sigkill_mid_burst_loses_no_acknowledged_report(world: Any, tmp_path: Pa
         with httpx.Client(
             base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
         ) as c:
-            for k in range(offset, 4000, 4):
+            # one report per scheduled period (calendar years ending on the 2024-12-31 deadline,
+            # going back in time: the clock is in 2025, so every period has ended)
+            for k in range(offset, 1000, 4):
                 if stop.is_set():
                     return
-                day = (date(2014, 1, 1) + timedelta(days=k)).isoformat()
+                year = 2024 - k
+                day = date(year, 12, 31).isoformat()
                 body = {
-                    "period_start": day,
+                    "period_start": date(year, 1, 1).isoformat(),
                     "period_end": day,
                     "value": "0.9" if k % 3 else "1.2",
                     "evidence": f"e{k}",

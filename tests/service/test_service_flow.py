@@ -101,7 +101,11 @@ def test_full_loop(world: Any) -> None:
         },
     )
     assert r.status_code == 201, r.text
-    assert r.json()["kpi_attainment"] == "0.5"
+    assert r.json()["kpi_attainment"] == "0.5" and r.json()["revision_recommended"] is True
+    # the evaluator's evaluation is advisory (issue 8): only the reviewing superior orders the revision
+    assert w.get(f"/api/instruments/{iid}").json()["state"] == "in_force"
+    r = w.post("rev-cn", f"/api/instruments/{iid}/revision-order", {"reasons": "P above 1 in 2025"})
+    assert r.status_code == 200, r.text
     inst = w.get(f"/api/instruments/{iid}").json()
     assert inst["state"] == "revision_required" and inst["revision_deadline"] == "2026-09-01"
 
@@ -430,12 +434,14 @@ def test_record_credit_events_is_the_one_writer(world: Any) -> None:
     with w.session() as s:
         ctx = Ctx(s, system_principal(), w.clock.now, region_tree())
         rows = monitoring.record_credit_events(ctx, breach, ref="breach:test")
-        assert monitoring.record_credit_events(ctx, silent, ref="breach:none") == []  # no credit sanction
+        # a breach without a credit sanction still counts: one event of 0 points, 1 breach (issue 8)
+        silent_rows = monitoring.record_credit_events(ctx, silent, ref="breach:none")
+        assert [(r.delta, r.breaches) for r in silent_rows] == [(0, 1)]
         s.commit()
         # one event of -7 points (the reputation notice carries no points); its audit event follows it
-        assert [(r.subject, r.delta, r.ref) for r in rows] == [("34", -7, "breach:test")]
+        assert [(r.subject, r.delta, r.ref, r.breaches) for r in rows] == [("34", -7, "breach:test", 1)]
         audits = list(s.scalars(sa.select(m.AuditEvent).where(m.AuditEvent.action == "credit.event")))
-        assert [a.object_id for a in audits] == [str(rows[0].id)]
+        assert [a.object_id for a in audits] == [str(rows[0].id), str(silent_rows[0].id)]
     cr = w.get("/api/credit/34").json()
-    assert cr["score"] == 100 - 7
-    assert cr["events"][-1]["reason"] == "breach of clause 3 for the period ending 2024-12-31"
+    assert cr["score"] == 100 - 7 and cr["breaches"] == 2
+    assert cr["events"][0]["reason"] == "breach of clause 3 for the period ending 2024-12-31"

@@ -211,7 +211,7 @@ def test_authorization_matrix(world: Any) -> None:
         "POST",
         f"/api/instruments/{iid}/evaluations",
         {"rev-cn", "eval"},
-        "eval",
+        "rev-cn",  # the evaluator's evaluation is advisory: the reviewing superior orders the revision
         {"summary": "poor", "revision_required": True, "reasons": "r"},
     )
     mx.check("POST", f"/api/instruments/{iid}/revise", parties, "off-33", {"clauses": [w.xinan_clause]})

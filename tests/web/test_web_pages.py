@@ -256,10 +256,11 @@ def test_dashboard_shows_the_measure_indicators(client: TestClient) -> None:
 
 
 # -- actions through the use cases -------------------------------------------------------------
-def test_kpi_report_from_the_form_gives_breach_and_payment(client: TestClient) -> None:
+def test_kpi_report_from_the_form_gives_compensation_both_ways(client: TestClient) -> None:
     login(client, "officer-ah")
     token = csrf(client)
-    # Xin'an round 1: P <= 1 met -> Zhejiang pays Anhui 100 million yuan; P > 1 -> breach
+    # Xin'an round 1: P <= 1 met -> Zhejiang pays Anhui 100 million yuan; P > 1 -> Anhui pays
+    # Zhejiang 100 million yuan: agreed compensation (补偿), not a breach (issue 8)
     for start, end, p in (("2012-01-01", "2012-12-31", "0.9"), ("2013-01-01", "2013-12-31", "1.1")):
         r = client.post(
             "/instruments/1/reports",
@@ -278,12 +279,17 @@ def test_kpi_report_from_the_form_gives_breach_and_payment(client: TestClient) -
     assert [x["outcome"] for x in reports] == ["met", "not_met"]
     payments = client.get("/api/payments?instrument_id=1").json()
     comp = [p for p in payments if p["kind"] == "compensation"]
-    assert [(p["payer"], p["payee"], p["amount_fen"]) for p in comp] == [("33", "34", 10_000_000_000)]
-    breaches = client.get("/api/breaches?instrument_id=1").json()
-    assert [b["period_end"] for b in breaches] == ["2013-12-31"]
+    assert [(p["payer"], p["payee"], p["amount_fen"], p["period_end"]) for p in comp] == [
+        ("33", "34", 10_000_000_000, "2012-12-31"),
+        ("34", "33", 10_000_000_000, "2013-12-31"),
+    ]
+    assert [p["kind"] for p in payments] == ["compensation", "compensation"]
+    assert client.get("/api/breaches?instrument_id=1").json() == []
+    assert client.get("/api/credit/34").json()["breaches"] == 0
     page = client.get("/instruments/1?lang=en").text
     assert "100,000,000.00" in page  # the payment in yuan, from integer fen
-    assert "not met" in page
+    assert "not met" in page and "liquidated damages" not in page
+    assert "补偿" in client.get("/instruments/1?lang=zh").text
     # the dashboard counts the due payments of the ledger and lists the first without traces
     due = client.get("/api/dashboard?region=34").json()["payments_due"]
     assert due["count"] == len(client.get("/api/payments?status=due&region=34").json()) >= 1

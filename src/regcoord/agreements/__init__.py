@@ -73,12 +73,15 @@ from regcoord.agreements._monitoring import (
     credit_events_for,
     credit_record,
     credit_score,
+    duty_sanctions,
     evaluate,
     payments_for,
     sanctions_for,
+    withdrawal_events_for,
 )
 from regcoord.agreements._policy import ANONYMOUS, PolicyObject, Principal, can
 from regcoord.agreements._review import FAIR_COMPETITION_RULES, Finding, Severity, blocking, review
+from regcoord.agreements._schedule import Period, ReportingSchedule, schedule_for
 from regcoord.agreements._templates import TEMPLATES, Template, TemplateParam, instantiate
 
 __all__ = [
@@ -120,8 +123,10 @@ __all__ = [
     "ParticipationReport",
     "ParticipationRule",
     "PaymentOrder",
+    "Period",
     "PolicyObject",
     "Principal",
+    "ReportingSchedule",
     "Role",
     "Sanction",
     "Schedule",
@@ -142,6 +147,7 @@ __all__ = [
     "credit_record",
     "credit_score",
     "diff_texts",
+    "duty_sanctions",
     "evaluate",
     "has_quantity",
     "instantiate",
@@ -155,8 +161,10 @@ __all__ = [
     "round_fen",
     "route_dispute",
     "sanctions_for",
+    "schedule_for",
     "superiors_of",
     "table_rows",
     "to_decimal",
     "vague_words",
+    "withdrawal_events_for",
 ]

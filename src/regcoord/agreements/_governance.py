@@ -101,6 +101,8 @@ class ParticipationReport:
     by_region: dict[str, int]
     under_kinds: tuple[str, ...]
     under_regions: tuple[str, ...]
+    #: submissions of the parties' own officers: shown apart, never counted toward the rule
+    party_officers: int = 0
 
     @property
     def ok(self) -> bool:
@@ -112,14 +114,24 @@ class ParticipationReport:
             "by_region": self.by_region,
             "under_represented_kinds": list(self.under_kinds),
             "under_represented_regions": list(self.under_regions),
+            "party_officers": self.party_officers,
             "ok": self.ok,
         }
 
 
 def participation(
-    submissions: Iterable[tuple[str, str]], parties: Iterable[str], rule: ParticipationRule | None = None
+    submissions: Iterable[tuple[str, str]],
+    parties: Iterable[str],
+    rule: ParticipationRule | None = None,
+    *,
+    party_officers: int = 0,
 ) -> ParticipationReport:
-    """Count submissions by ``(actor_kind, region)`` and flag the groups below ``rule``."""
+    """Count submissions by ``(actor_kind, region)`` and flag the groups below ``rule``.
+
+    ``submissions`` are the public's (the parties' own officers commenting on their own
+    instrument are not public participation, issue 8): their number ``party_officers`` is
+    reported apart and counts toward nothing.
+    """
     rule = rule or ParticipationRule()
     by_kind: dict[str, int] = {}
     by_region: dict[str, int] = {}
@@ -128,7 +140,7 @@ def participation(
         by_region[region] = by_region.get(region, 0) + 1
     under_k = tuple(k for k, n in rule.min_per_kind.items() if by_kind.get(k, 0) < n)
     under_r = tuple(p for p in parties if by_region.get(p, 0) < rule.min_per_region)
-    return ParticipationReport(by_kind, by_region, under_k, under_r)
+    return ParticipationReport(by_kind, by_region, under_k, under_r, party_officers)
 
 
 @dataclass(frozen=True)

@@ -182,6 +182,9 @@ TRANSITIONS: dict[tuple[State, Action], Transition] = {
     (State.EVALUATED, Action.ORDER_REVISION): Transition(
         State.REVISION_REQUIRED, _has_reasons, "poor performance: order revision with a deadline"
     ),
+    (State.IN_FORCE, Action.ORDER_REVISION): Transition(
+        State.REVISION_REQUIRED, _has_reasons, "a dispute decision orders a revision with a deadline"
+    ),
     (State.EXPIRED, Action.ORDER_REVISION): Transition(
         State.REVISION_REQUIRED, _has_reasons, "extend an expired instrument by revision"
     ),

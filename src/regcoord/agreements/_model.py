@@ -180,7 +180,10 @@ class Obligation:
 
     ``target`` is compared with a reported value by ``comparator``; ``period_months`` is
     the reporting period (12 = yearly). ``evidence`` says what proves the value (e.g. the
-    monitoring station's report).
+    monitoring station's report). The reporting schedule is ``first_period_start`` (the
+    first day of the first period; default: the instrument's effective date), the period
+    length ``period_months`` and the term ``periods`` (number of periods; default: up to
+    the instrument's expiry) — see :func:`regcoord.agreements.schedule_for`.
     """
 
     obligor: str
@@ -191,6 +194,10 @@ class Obligation:
     evidence: str
     comparator: Comparator = Comparator.AT_LEAST
     period_months: int = 12
+    first_period_start: date | None = None
+    periods: int | None = None
+    #: days after a period's end by which its report is due (a missing report is then a breach)
+    report_within_days: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("obligor", "metric", "unit", "evidence"):
@@ -206,6 +213,26 @@ class Obligation:
                 f"period_months {self.period_months} not supported",
                 column="period_months",
                 expected="1, 3, 6 or 12",
+            )
+        if self.first_period_start is not None and not isinstance(self.first_period_start, date):
+            raise DataError(
+                "first_period_start must be a date", column="first_period_start", expected="YYYY-MM-DD"
+            )
+        if self.report_within_days is not None and (
+            not isinstance(self.report_within_days, int)
+            or isinstance(self.report_within_days, bool)
+            or not 0 <= self.report_within_days <= 3660
+        ):
+            raise DataError(
+                "report_within_days out of range", column="report_within_days", expected="0 to 3660 days"
+            )
+        if self.periods is not None and (
+            not isinstance(self.periods, int)
+            or isinstance(self.periods, bool)
+            or not 1 <= self.periods <= 1200
+        ):
+            raise DataError(
+                f"periods {self.periods!r} is not a number of periods", column="periods", expected="1 to 1200"
             )
 
     def is_met(self, value: Decimal) -> bool:
@@ -230,11 +257,20 @@ class Obligation:
             "evidence": self.evidence,
             "comparator": self.comparator.value,
             "period_months": self.period_months,
+            **(
+                {}
+                if self.first_period_start is None
+                else {"first_period_start": self.first_period_start.isoformat()}
+            ),
+            **({} if self.periods is None else {"periods": self.periods}),
+            **({} if self.report_within_days is None else {"report_within_days": self.report_within_days}),
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Obligation:
         dl = d.get("deadline")
+        fp = d.get("first_period_start")
+        n = d.get("periods")
         return cls(
             obligor=d["obligor"],
             metric=d["metric"],
@@ -244,6 +280,9 @@ class Obligation:
             evidence=d["evidence"],
             comparator=Comparator(d.get("comparator", ">=")),
             period_months=int(d.get("period_months", 12)),
+            first_period_start=date.fromisoformat(fp) if isinstance(fp, str) else fp,
+            periods=None if n is None else int(n),
+            report_within_days=d.get("report_within_days"),
         )
 
 
@@ -253,7 +292,11 @@ class CompensationTerm:
 
     ``when`` is ``"met"`` or ``"not_met"``: e.g. the Xin'an River agreement, round 1 —
     if the water quality at Jiekou meets the standard, Zhejiang pays Anhui 100 million
-    yuan (the reverse payment is the breach term's liquidated damages).
+    yuan. ``otherwise_fen`` is the agreed payment the other way (payee to payer) when the
+    period is judged the other way (Xin'an: P > 1 makes Anhui pay Zhejiang 100 million):
+    it is compensation the parties agreed on, not a breach (issue 8). ``due_days`` is the
+    number of days after the period's end by which the payment is due, when the clause
+    states it.
     """
 
     when: str
@@ -261,6 +304,8 @@ class CompensationTerm:
     payee: str
     amount_fen: int
     source: str = ""
+    otherwise_fen: int = 0
+    due_days: int | None = None
 
     def __post_init__(self) -> None:
         if self.when not in ("met", "not_met"):
@@ -275,6 +320,24 @@ class CompensationTerm:
             raise DataError(
                 "payer and payee are the same region", column="payee", expected="two different regions"
             )
+        if (
+            not isinstance(self.otherwise_fen, int)
+            or isinstance(self.otherwise_fen, bool)
+            or self.otherwise_fen < 0
+        ):
+            raise DataError(
+                "compensation otherwise_fen must be a non-negative integer",
+                column="otherwise_fen",
+                expected=">= 0",
+            )
+        if self.due_days is not None and (
+            not isinstance(self.due_days, int)
+            or isinstance(self.due_days, bool)
+            or not 0 <= self.due_days <= 3660
+        ):
+            raise DataError(
+                "compensation due_days out of range", column="due_days", expected="0 to 3660 days"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -283,6 +346,8 @@ class CompensationTerm:
             "payee": self.payee,
             "amount_fen": self.amount_fen,
             "source": self.source,
+            **({"otherwise_fen": self.otherwise_fen} if self.otherwise_fen else {}),
+            **({} if self.due_days is None else {"due_days": self.due_days}),
         }
 
     @classmethod
@@ -293,6 +358,8 @@ class CompensationTerm:
             payee=d["payee"],
             amount_fen=d["amount_fen"],
             source=d.get("source", ""),
+            otherwise_fen=d.get("otherwise_fen", 0),
+            due_days=d.get("due_days"),
         )
 
 

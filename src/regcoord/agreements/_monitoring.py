@@ -10,7 +10,9 @@ when the breach terms allow it (exemptions zero a penalty).
 
 The credit score is a pure fold over append-only credit events (seed 003 §5.2.1:
 "cross-regional credit files ... incorporate major breach of contract behaviors"):
-``score = base + sum(delta_i)``. The base is a presentation convention (100) — not a
+``score = base + sum(delta_i)`` and ``breaches = sum(breaches_i)`` (every breach writes one
+event counting +1, even with no credit penalty; a withdrawn or waived breach writes one
+counting -1 that gives its points back). The base is a presentation convention (100) — not a
 published scale — and every delta comes from the breach terms the parties signed.
 """
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -185,9 +187,31 @@ def sanctions_for(terms: BreachTerms | None, shortfall: Decimal) -> tuple[Sancti
     return tuple(out)
 
 
+def duty_sanctions(terms: BreachTerms | None) -> tuple[Sanction, ...]:
+    """Sanctions of a failed duty (a report not filed, a payment not made by its due date).
+
+    There is no shortfall to price, so the damages are the fixed part of the formula,
+    capped: ``min(cap_fen, fixed_fen)``; the other sanctions are those of the terms.
+    """
+    if terms is None:
+        return ()
+    out = [s for s in sanctions_for(terms, Decimal(0)) if s.kind != "liquidated_damages"]
+    if terms.damages is not None and terms.damages.fixed_fen:
+        cap = terms.damages.cap_fen
+        amt = terms.damages.fixed_fen if cap is None else min(cap, terms.damages.fixed_fen)
+        if amt:
+            out.insert(0, Sanction("liquidated_damages", amount_fen=amt, label_zh="违约金"))
+    return tuple(out)
+
+
 def breach_from(clause: Clause, evaluation: KPIEvaluation) -> BreachEvent | None:
-    """A breach event for a *not met* evaluation; ``None`` otherwise."""
-    if evaluation.outcome is not Outcome.NOT_MET:
+    """A breach event for a *not met* evaluation of a clause whose breach terms make it one.
+
+    Missing a target is a breach only where the clause says so (it states breach terms);
+    a clause whose only consequence is an agreed compensation payment (Xin'an type) orders
+    that payment and records no breach (issue 8: compensation is not breach).
+    """
+    if evaluation.outcome is not Outcome.NOT_MET or clause.breach is None:
         return None
     return BreachEvent(
         clause=clause.number,
@@ -200,7 +224,7 @@ def breach_from(clause: Clause, evaluation: KPIEvaluation) -> BreachEvent | None
 
 @dataclass(frozen=True)
 class PaymentOrder:
-    """A payment a judged period gives rise to (integer fen), with why."""
+    """A payment a judged period gives rise to (integer fen), with why, and when it is due."""
 
     kind: str  # compensation | liquidated_damages
     payer: str
@@ -209,6 +233,7 @@ class PaymentOrder:
     clause: str
     period_end: date
     basis: str
+    due_on: date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -219,6 +244,7 @@ class PaymentOrder:
             "clause": self.clause,
             "period_end": self.period_end.isoformat(),
             "basis": self.basis,
+            "due_on": None if self.due_on is None else self.due_on.isoformat(),
         }
 
 
@@ -227,7 +253,9 @@ def payments_for(
 ) -> tuple[PaymentOrder, ...]:
     """Payments ordered by the clause for this judged period.
 
-    - the compensation term, when its ``when`` matches the outcome;
+    - the compensation term, when its ``when`` matches the outcome; its ``otherwise_fen``
+      (payee to payer) when the period is judged the other way (met / not met; an
+      in-progress or exempt period orders nothing); due ``due_days`` after the period end;
     - liquidated damages of a breach, paid by the obligor to the breach terms'
       beneficiary, or to the other party when the instrument has exactly two parties;
       with more parties and no beneficiary named, damages are owed to the instrument's
@@ -236,16 +264,24 @@ def payments_for(
     out: list[PaymentOrder] = []
     comp = clause.compensation
     outcome = evaluation.outcome.value
-    if comp is not None and comp.when == outcome:
+    judged = outcome in (Outcome.MET.value, Outcome.NOT_MET.value)
+    if comp is not None and judged and (comp.when == outcome or comp.otherwise_fen):
+        due = None if comp.due_days is None else evaluation.period_end + timedelta(days=comp.due_days)
+        payer, payee, amount = (
+            (comp.payer, comp.payee, comp.amount_fen)
+            if comp.when == outcome
+            else (comp.payee, comp.payer, comp.otherwise_fen)
+        )
         out.append(
             PaymentOrder(
                 "compensation",
-                comp.payer,
-                comp.payee,
-                comp.amount_fen,
+                payer,
+                payee,
+                amount,
                 clause.number,
                 evaluation.period_end,
                 f"clause {clause.number}: obligation {outcome}; {comp.source}".strip("; "),
+                due,
             )
         )
     breach = breach_from(clause, evaluation)
@@ -278,6 +314,8 @@ class CreditEvent:
     delta: int
     reason: str
     ref: str = ""
+    #: +1 when the event records a breach, -1 when it withdraws one, 0 otherwise
+    breaches: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -286,6 +324,7 @@ class CreditEvent:
             "delta": self.delta,
             "reason": self.reason,
             "ref": self.ref,
+            "breaches": self.breaches,
         }
 
 
@@ -321,20 +360,40 @@ def credit_record(subject: str, events: Iterable[CreditEvent], *, base: int = CR
         subject=subject,
         score=credit_score(mine, base=base),
         n_events=len(mine),
-        breaches=sum(1 for e in mine if e.delta < 0),
+        breaches=sum(e.breaches for e in mine),
     )
 
 
 def credit_events_for(breach: BreachEvent, at: datetime, ref: str = "") -> tuple[CreditEvent, ...]:
-    """Credit events caused by a breach (one per credit-penalty sanction)."""
+    """Credit events caused by a breach: one per credit-penalty sanction, the first counting the breach.
+
+    A breach without a credit penalty still writes one event (delta 0) that counts it, so that
+    the breach count of the credit record equals the number of breaches recorded.
+    """
+    reason = f"breach of clause {breach.clause} for the period ending {breach.period_end.isoformat()}"
+    points = [s.points for s in breach.sanctions if s.points] or [0]
     return tuple(
         CreditEvent(
-            subject=breach.obligor,
-            at=at,
-            delta=s.points,
-            reason=f"breach of clause {breach.clause} for the period ending {breach.period_end.isoformat()}",
-            ref=ref,
+            subject=breach.obligor, at=at, delta=p, reason=reason, ref=ref, breaches=1 if k == 0 else 0
         )
-        for s in breach.sanctions
-        if s.points
+        for k, p in enumerate(points)
+    )
+
+
+def withdrawal_events_for(
+    events: Iterable[CreditEvent], at: datetime, reason: str, ref: str = ""
+) -> tuple[CreditEvent, ...]:
+    """The events that undo a breach's ``events`` (withdrawn by an amendment or waived by a decision).
+
+    One event per subject: it gives back the points (``-sum(delta)``) and uncounts the
+    breaches (``-sum(breaches)``), so that the fold is as if the breach had not been recorded.
+    """
+    by_subject: dict[str, tuple[int, int]] = {}
+    for e in events:
+        d, b = by_subject.get(e.subject, (0, 0))
+        by_subject[e.subject] = (d + e.delta, b + e.breaches)
+    return tuple(
+        CreditEvent(subject=s, at=at, delta=-d, reason=reason, ref=ref, breaches=-b)
+        for s, (d, b) in sorted(by_subject.items())
+        if d or b
     )

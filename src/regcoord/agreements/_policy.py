@@ -133,8 +133,8 @@ def can(principal: Principal, action: str, obj: PolicyObject) -> bool:
         action == "evaluate"
         and principal.role is Role.PARTICIPANT
         and principal.actor_kind == ActorKind.EVALUATOR.value
-    ):
-        return obj.kind == "instrument"
+    ):  # an independent evaluator: not an actor of any party region (issue 8)
+        return obj.kind == "instrument" and principal.region not in obj.parties
     if action in _SUPERIOR_REVIEWER_ACTIONS:
         return (
             principal.role is Role.REVIEWER

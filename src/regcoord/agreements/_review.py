@@ -108,7 +108,8 @@ def review(instrument: Instrument) -> tuple[Finding, ...]:
     """Findings of the automatic review; blocking findings prevent approval.
 
     Rules: the three fair-competition screens (blocking), a missing KPI in the whole
-    instrument (blocking), an obligation without breach terms (blocking), and the wording
+    instrument (blocking), an obligation without breach terms (blocking; a two-way agreed
+    compensation, Xin'an type, states the consequence of either outcome and passes), and the wording
     lint (blocking; seed 003 §5.1.3).
     """
     out: list[Finding] = []
@@ -127,7 +128,8 @@ def review(instrument: Instrument) -> tuple[Finding, ...]:
                         matched=hit,
                     )
                 )
-        if c.obligation is not None and (c.breach is None or c.breach.is_empty):
+        two_way = c.compensation is not None and c.compensation.otherwise_fen > 0
+        if c.obligation is not None and (c.breach is None or c.breach.is_empty) and not two_way:
             out.append(
                 Finding(
                     rule="missing_breach_terms",

@@ -163,10 +163,9 @@ def _water_quality(raw: Mapping[str, Any]) -> Instrument:
             p["evidence"],
             comparator=Comparator.AT_MOST,
         ),
-        breach=BreachTerms(
-            damages=DamagesFormula(fixed_fen=amt), beneficiary=down, force_majeure_exempt=False
+        compensation=CompensationTerm(
+            "met", down, up, amt, "template eco_compensation_water_quality", otherwise_fen=amt
         ),
-        compensation=CompensationTerm("met", down, up, amt, "template eco_compensation_water_quality"),
     )
     return Instrument(
         InstrumentKind.AGREEMENT,

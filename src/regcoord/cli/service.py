@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from regcoord.cli._output import console, err_console, print_json, service_errors
 from regcoord.errors import DataError
@@ -195,7 +196,12 @@ def audit_verify(
             engine.dispose()
     print_json(check)
     if not check.ok:
-        err_console.print(f"[bold red]audit chain broken at seq {check.first_bad_seq}:[/] {check.problem}")
+        where = (
+            f"audit chain broken at seq {check.first_bad_seq}"
+            if check.first_bad_seq is not None
+            else "money rows differ from the hashes sealed in the audit chain"
+        )
+        err_console.print(f"[bold red]{where}:[/] {escape(check.problem)}", highlight=False)
         raise typer.Exit(1)
 
 

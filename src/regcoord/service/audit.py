@@ -12,13 +12,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from regcoord.service import row_hashes
 from regcoord.service.db.models import AuditEvent
 
 GENESIS = "0" * 64
@@ -215,6 +216,8 @@ class ChainCheck:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str = ""
+    #: the money rows sealed in the chain (:mod:`regcoord.service.row_hashes`)
+    rows: row_hashes.RowCheck | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -224,6 +227,7 @@ class ChainCheck:
             "head_hash": self.head_hash,
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
+            "rows": None if self.rows is None else self.rows.to_dict(),
         }
 
 
@@ -246,7 +250,7 @@ def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> ChainC
     that event with that hash: a log rewritten consistently from the genesis, or truncated
     below the checkpoint, is detected too.
     """
-    check = _verify_chain(session)
+    check = with_row_check(session, _verify_chain(session))
     if not check.ok or checkpoint is None:
         return check
     seq, want = int(checkpoint["seq"]), str(checkpoint["hash"])
@@ -262,6 +266,15 @@ def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> ChainC
             False, check.n_events, check.head_seq, check.head_hash, seq, "checkpoint hash differs"
         )
     return check
+
+
+def with_row_check(session: Session, check: ChainCheck) -> ChainCheck:
+    """``check`` with the sealed money rows verified too (an edited row fails the check)."""
+    rows = row_hashes.verify_rows(session)
+    if rows.ok:
+        return replace(check, rows=rows)
+    problem = "; ".join(p for p in (check.problem, rows.problems[0]) if p)
+    return replace(check, ok=False, rows=rows, problem=problem)
 
 
 def _verify_chain(session: Session) -> ChainCheck:

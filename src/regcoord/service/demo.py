@@ -4,7 +4,8 @@
   published terms [V] (domain/compensation-and-transfers.md §1; rules/params/xinan_river.yaml):
   fund 500 million yuan a year (central 300 million, Zhejiang 100 million, Anhui 100
   million); if the water quality at the Jiekou section meets the standard Zhejiang pays
-  Anhui 100 million, otherwise Anhui pays Zhejiang 100 million. Carried through
+  Anhui 100 million, otherwise Anhui pays Zhejiang 100 million — agreed compensation both
+  ways (补偿), not a breach (违约) of Anhui's. Carried through
   consultation, signature, filing and approval: in force.
 - Beijing-Tianjin-Hebei relocated-enterprise tax sharing (财预〔2015〕92号) [V] (§5): 50:50
   split of the local shares of the three taxes for three years, capped at the three taxes
@@ -158,16 +159,14 @@ def _xinan(s: Session, as_: Callable[[str], Ctx], now: datetime) -> int:
                     "evidence": "annual monitoring of the Jiekou provincial-border section, jointly certified",
                     "period_months": 12,
                 },
-                "breach": {
-                    "damages": {"fixed_fen": 10_000_000_000, "per_unit_fen": 0, "cap_fen": None},
-                    "beneficiary": "33",
-                    "force_majeure_exempt": False,
-                },
+                # agreed compensation both ways (补偿, not 违约): P <= 1 Zhejiang pays Anhui,
+                # P > 1 Anhui pays Zhejiang; the published terms state no due date
                 "compensation": {
                     "when": "met",
                     "payer": "33",
                     "payee": "34",
                     "amount_fen": 10_000_000_000,
+                    "otherwise_fen": 10_000_000_000,
                     "source": XINAN_SOURCE,
                 },
             },

@@ -45,7 +45,7 @@ def dispute(ctx: CtxDep, dispute_id: Id) -> dict[str, Any]:
 
 @router.post("/disputes/{dispute_id}/decision", summary="Decide a dispute (common superior) / 裁决争议")
 def decide(ctx: CtxDep, dispute_id: Id, body: DisputeDecisionIn) -> JSONResponse:
-    return respond(ctx, lambda: uc.dispute_out(uc.decide_dispute(ctx, dispute_id, decision=body.decision)))
+    return respond(ctx, lambda: uc.dispute_out(uc.decide_dispute(ctx, dispute_id, **body.model_dump())))
 
 
 @router.post("/instruments/{instrument_id}/evaluations", status_code=201, summary="Evaluate / 评估")

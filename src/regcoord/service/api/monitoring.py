@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from regcoord.errors import DataError
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, idempotent, respond
-from regcoord.service.api.schemas import BreachOut, CreditOut, KPIReportIn, PaymentOut, ReportOut
+from regcoord.service.api.schemas import BreachOut, CreditOut, KPIAmendIn, KPIReportIn, PaymentOut, ReportOut
 from regcoord.service.usecases import monitoring as uc
 from regcoord.service.usecases import queries
 from regcoord.service.usecases._context import Ctx
@@ -45,6 +45,23 @@ def report(
     return idempotent(
         ctx,
         lambda: uc.report_out(uc.report_kpi(ctx, clause_id, **body.model_dump())),
+        request,
+        body,
+        key,
+    )
+
+
+@router.post(
+    "/reports/{report_id}/amendments",
+    status_code=201,
+    summary="Correct a KPI report (supersedes it; recomputes its orders) / 更正指标报告",
+)
+def amend(
+    ctx: CtxDep, report_id: Id, body: KPIAmendIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    return idempotent(
+        ctx,
+        lambda: uc.report_out(uc.amend_report(ctx, report_id, **body.model_dump())),
         request,
         body,
         key,
@@ -91,6 +108,14 @@ def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None
     return [uc.breach_out(b) for b in queries.breaches(ctx, region=region, instrument_id=instrument_id)]
 
 
+@router.post(
+    "/breaches/sweep",
+    summary="Record breaches of failed duties (late payments, missing reports) / 记录逾期违约",
+)
+def sweep(ctx: CtxDep) -> JSONResponse:
+    return respond(ctx, lambda: {"recorded": [uc.breach_out(b) for b in uc.sweep_overdue(ctx)]})
+
+
 @router.get(
     "/credit/{region}", summary="Public credit record of a region / 信用记录", response_model=CreditOut
 )
@@ -99,7 +124,14 @@ def credit(ctx: CtxDep, region: str) -> dict[str, Any]:
     return {
         **rec.to_dict(),
         "events": [
-            {"id": r.id, "delta": r.delta, "reason": r.reason, "ref": r.ref, "at": r.at.isoformat()}
+            {
+                "id": r.id,
+                "delta": r.delta,
+                "breaches": r.breaches,
+                "reason": r.reason,
+                "ref": r.ref,
+                "at": r.at.isoformat(),
+            }
             for r in rows
         ],
     }
@@ -115,7 +147,7 @@ def payments(
     ctx: CtxDep,
     region: str | None = None,
     instrument_id: OptId = None,
-    status: Literal["due", "paid"] | None = None,
+    status: Literal["due", "paid", "void", "waived"] | None = None,
 ) -> list[dict[str, Any]]:
     rows = queries.payments(ctx, region=region, instrument_id=instrument_id, status=status)
     return [uc.payment_out(p) for p in rows]

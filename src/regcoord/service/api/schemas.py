@@ -78,6 +78,13 @@ class ObligationIn(_In):
     evidence: str = Field(min_length=1, max_length=500)
     comparator: Literal[">=", "<=", "=="] = ">="
     period_months: Literal[1, 3, 6, 12] = 12
+    first_period_start: Day | None = Field(
+        default=None, description="first day of the first reporting period (default: the effective date)"
+    )
+    periods: int | None = Field(default=None, ge=1, le=1200, description="term: number of reporting periods")
+    report_within_days: int | None = Field(
+        default=None, ge=0, le=3660, description="days after a period's end by which its report is due"
+    )
 
 
 class CompensationIn(_In):
@@ -86,6 +93,10 @@ class CompensationIn(_In):
     payee: str = Field(min_length=1, max_length=12)
     amount_fen: int = Field(gt=0, le=MAX_FEN)
     source: str = Field(default="", max_length=500)
+    otherwise_fen: int = Field(
+        default=0, ge=0, le=10**15, description="agreed payment the other way (payee to payer) otherwise"
+    )
+    due_days: int | None = Field(default=None, ge=0, le=3660, description="days after the period end")
 
 
 class AssessmentIn(_In):
@@ -182,6 +193,18 @@ class KPIReportIn(_In):
     )
 
 
+class KPIAmendIn(_In):
+    """A correction of a filed report: the same period, a new value (or measurements) and why."""
+
+    value: str | None = Field(default=None, min_length=1, max_length=40, description="decimal number as text")
+    evidence: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, description="why the earlier report is corrected")
+    force_majeure: bool = False
+    measurements: dict[str, str | int | float] | None = Field(
+        default=None, description="for a clause with an assessment engine: {indicator: concentration}"
+    )
+
+
 class DisputeIn(_In):
     subject: str = Field(min_length=1, max_length=10_000)
     parties: list[str] | None = Field(default=None, max_length=40)
@@ -189,6 +212,14 @@ class DisputeIn(_In):
 
 class DisputeDecisionIn(_In):
     decision: str = Field(min_length=1, max_length=10_000)
+    effect: Literal["dismiss", "uphold", "waive_payment", "adjust_payment", "order_revision"] = Field(
+        default="dismiss", description="what the decision does, applied in its transaction"
+    )
+    payment_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    amount_fen: int | None = Field(
+        default=None, gt=0, le=10**17, description="adjusted amount (adjust_payment)"
+    )
+    revision_months: int = Field(default=6, ge=1, le=60)
 
 
 class EvaluationIn(_In):
@@ -257,22 +288,30 @@ class ReportOut(_Out):
     outcome: Literal["met", "not_met", "in_progress", "exempt"]
     shortfall: str
     measurements: dict[str, Any] | None
+    revision: int
+    supersedes_id: int | None
+    superseded: bool
+    amendment_reason: str
 
 
 class BreachOut(_Out):
     id: int
     instrument_id: int
-    kpi_report_id: int
+    kpi_report_id: int | None
+    kind: Literal["target_missed", "report_missing", "payment_late"]
+    payment_id: int | None
     clause: str
     obligor: str
     period_end: str
     damages_fen: int
     sanctions: list[dict[str, Any]]
+    status: Literal["recorded", "withdrawn", "waived"]
 
 
 class CreditEventOut(_Out):
     id: int
     delta: int
+    breaches: int
     reason: str
     ref: str
     at: str
@@ -300,6 +339,8 @@ class DisputeOut(_Out):
     decision: str | None
     created_at: str
     decided_at: str | None
+    effect: str | None
+    payment_id: int | None
 
 
 class PaymentLineOut(_Out):
@@ -318,8 +359,10 @@ class PaymentOut(PaymentLineOut):
     """A payment of the ledger with its status and computation trace."""
 
     amount_yuan: str
-    status: Literal["due", "paid"]
+    status: Literal["due", "paid", "void", "waived"]
     trace: dict[str, Any]
+    period_start: str | None
+    due_on: str | None
 
 
 class PaymentsDueOut(_Out):

@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false as sa_false
 
 from regcoord.service.db.types import DecimalText, UTCDateTime
 
@@ -110,6 +111,8 @@ class Party(Base):
     region_code: Mapped[str] = mapped_column(String(12))
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: sha256 of the instrument's terms (title, dates, parties, clauses) the signature binds
+    signed_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     instrument: Mapped[Instrument] = relationship(back_populates="parties")
 
 
@@ -199,7 +202,11 @@ class FilingReview(Base):
 
 class KPIReportRow(Base):
     __tablename__ = "kpi_report"
-    __table_args__ = (UniqueConstraint("clause_id", "period_end", name="uq_kpi_report_clause_period"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "clause_id", "period_start", "revision", name="uq_kpi_report_clause_period_revision"
+        ),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clause_id: Mapped[int] = mapped_column(ForeignKey("clause.id"), index=True)
     period_start: Mapped[date] = mapped_column(Date)
@@ -213,12 +220,26 @@ class KPIReportRow(Base):
     shortfall: Mapped[Decimal] = mapped_column(DecimalText())
     #: measurements and the engine's result with its trace, when the value was computed
     measurements: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: 1 for the first report of a period; an amendment is the next revision and supersedes it
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_report.id"), nullable=True)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    amendment_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class BreachRow(Base):
     __tablename__ = "breach"
+    #: one breach of each kind per clause and period; one late-payment breach per payment
+    __table_args__ = (
+        UniqueConstraint("clause_id", "period_start", "kind", name="uq_breach_clause_period_kind"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kpi_report_id: Mapped[int] = mapped_column(ForeignKey("kpi_report.id"), unique=True)
+    kpi_report_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_report.id"), unique=True, nullable=True)
+    #: target_missed | report_missing | payment_late (the failed duty)
+    kind: Mapped[str] = mapped_column(String(20), default="target_missed", server_default="target_missed")
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), nullable=True)
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), unique=True, nullable=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     clause_number: Mapped[str] = mapped_column(String(20))
     obligor: Mapped[str] = mapped_column(String(12), index=True)
@@ -226,6 +247,8 @@ class BreachRow(Base):
     damages_fen: Mapped[int] = mapped_column(BigInteger)
     sanctions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: recorded | withdrawn (an amended report met the target) | waived (a dispute decision)
+    status: Mapped[str] = mapped_column(String(12), default="recorded", server_default="recorded")
 
 
 class CreditEventRow(Base):
@@ -236,10 +259,16 @@ class CreditEventRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     ref: Mapped[str] = mapped_column(String(100), default="")
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+    #: +1 for a breach, -1 for a breach withdrawn or waived, 0 otherwise
+    breaches: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Payment(Base):
     __tablename__ = "payment"
+    #: one order of each kind per clause and scheduled period (a correction recomputes it)
+    __table_args__ = (
+        UniqueConstraint("clause_id", "period_start", "kind", name="uq_payment_clause_period_kind"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
     kpi_report_id: Mapped[int | None] = mapped_column(ForeignKey("kpi_report.id"), nullable=True)
@@ -250,6 +279,9 @@ class Payment(Base):
     period_end: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default="due")
     trace: Mapped[dict[str, Any]] = mapped_column(JSON)
+    clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), nullable=True)
+    period_start: Mapped[date | None] = mapped_column(Date, nullable=True)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -267,6 +299,9 @@ class Dispute(Base):
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    #: what the decision does: dismiss | uphold | waive_payment | adjust_payment | order_revision
+    effect: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), nullable=True)
 
 
 class Evaluation(Base):
@@ -279,6 +314,8 @@ class Evaluation(Base):
     fund_use: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
     satisfaction: Mapped[Decimal | None] = mapped_column(DecimalText(), nullable=True)
     summary: Mapped[str] = mapped_column(Text)
+    #: an independent evaluator's advice that the instrument be revised (only the superior orders it)
+    revision_recommended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from sqlalchemy.orm import Session
 from regcoord import agreements as ag
 from regcoord.errors import NotFound, PermissionDenied
 from regcoord.regions import RegionTree, china
-from regcoord.service import audit
+from regcoord.service import audit, row_hashes
 from regcoord.service.db import models as m
 
 log = logging.getLogger("regcoord.service.security")
@@ -55,6 +56,19 @@ class Ctx:
             payload=payload,
             at=self.now,
         )
+
+
+def seal(ctx: Ctx, action: str, row: Any, payload: dict[str, Any] | None = None) -> None:
+    """Audit a write of a money row with the row's content hash (:mod:`regcoord.service.row_hashes`)."""
+    ctx.session.flush()
+    otype = row_hashes.object_type_of(row)
+    ctx.audit(action, otype, row.id, {**(payload or {}), row_hashes.KEY: row_hashes.row_hash(row)})
+
+
+def terms_hash(inst: m.Instrument) -> str:
+    """sha256 of the instrument's terms: kind, title, parties, clauses, dates (what a signature binds)."""
+    text = audit.canonical_json(instrument_domain(inst).to_dict())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def system_principal() -> ag.Principal:

@@ -80,12 +80,19 @@ def submissions(ctx: Ctx, consultation_id: int) -> list[m.Submission]:
 
 def participation_report(ctx: Ctx, consultation_id: int) -> ag.ParticipationReport:
     cons, inst = get_consultation(ctx, consultation_id)
+    return participation_of(ctx, [cons.id], [p.region_code for p in inst.parties])
+
+
+def participation_of(ctx: Ctx, consultation_ids: list[int], parties: list[str]) -> ag.ParticipationReport:
+    """Participation in these consultations; the parties' own officers are counted apart (issue 8)."""
     rows = ctx.session.execute(
-        select(m.Actor.kind, m.Actor.region_code)
+        select(m.Actor.kind, m.Actor.region_code, m.User.role, m.User.region_code)
         .join(m.Submission, m.Submission.actor_id == m.Actor.id)
-        .where(m.Submission.consultation_id == cons.id)
+        .join(m.User, m.User.id == m.Submission.user_id)
+        .where(m.Submission.consultation_id.in_(consultation_ids))
     ).all()
-    return ag.participation([(k, r) for k, r in rows], [p.region_code for p in inst.parties])
+    public = [(k, r) for k, r, role, ureg in rows if not (role == ag.Role.OFFICER.value and ureg in parties)]
+    return ag.participation(public, parties, party_officers=len(rows) - len(public))
 
 
 def consultation_out(c: m.Consultation) -> dict[str, Any]:

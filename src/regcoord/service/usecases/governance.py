@@ -14,17 +14,35 @@ from regcoord.errors import ConflictError, DataError, NotFound
 from regcoord.service import validation
 from regcoord.service.db import models as m
 from regcoord.service.usecases import instruments as inst_uc
+from regcoord.service.usecases import monitoring as mon_uc
 from regcoord.service.usecases import queries
-from regcoord.service.usecases._context import Ctx, instrument_out, load_instrument, policy_object, require
+from regcoord.service.usecases._context import (
+    Ctx,
+    instrument_out,
+    is_system,
+    load_instrument,
+    policy_object,
+    require,
+    seal,
+)
 from regcoord.service.usecases.indicators import dashboard_indicators
 
 
 def raise_dispute(
     ctx: Ctx, instrument_id: int, *, subject: str, parties: Sequence[str] | None = None
 ) -> m.Dispute:
-    """A party raises a dispute; it is routed to the lowest common superior of the disputants."""
+    """A party raises a dispute; it is routed to the lowest common superior of the disputants.
+
+    Only a filed instrument (or one in force, evaluated, under revision or expired) can be
+    disputed: a draft or a text under negotiation is not yet anyone's commitment (issue 8).
+    """
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "raise_dispute", policy_object(ctx, inst), f"instrument {instrument_id}")
+    if inst.state not in DISPUTABLE_STATES:
+        raise ConflictError(
+            f"instrument {instrument_id} is {inst.state}: only a filed or in-force instrument can be disputed "
+            f"({', '.join(sorted(DISPUTABLE_STATES))})"
+        )
     all_parties = [p.region_code for p in inst.parties]
     ps = list(parties) if parties else all_parties
     bad = [p for p in ps if p not in all_parties]
@@ -58,7 +76,23 @@ def dispute_policy(ctx: Ctx, d: m.Dispute) -> ag.PolicyObject:
     return ag.PolicyObject("dispute", state=d.state, parties=frozenset(d.parties), superiors=sup)
 
 
-def decide_dispute(ctx: Ctx, dispute_id: int, *, decision: str) -> m.Dispute:
+def decide_dispute(
+    ctx: Ctx,
+    dispute_id: int,
+    *,
+    decision: str,
+    effect: str = "dismiss",
+    payment_id: int | None = None,
+    amount_fen: int | None = None,
+    revision_months: int = ag.REVISION_MONTHS_DEFAULT,
+) -> m.Dispute:
+    """The common superior decides; the decision's effect is applied in the same transaction.
+
+    Effects: ``dismiss`` (nothing changes), ``uphold`` (the named payment stands as ordered),
+    ``waive_payment`` (a due payment is waived), ``adjust_payment`` (a due payment's amount
+    becomes ``amount_fen``), ``order_revision`` (the instrument must be revised within
+    ``revision_months``). Each change is audited (money rows sealed with their hash).
+    """
     d = ctx.session.get(m.Dispute, dispute_id)
     if d is None:
         raise NotFound(f"dispute {dispute_id} not found")
@@ -67,10 +101,62 @@ def decide_dispute(ctx: Ctx, dispute_id: int, *, decision: str) -> m.Dispute:
         raise ConflictError(f"dispute {dispute_id} is already decided")
     if not decision.strip():
         raise DataError("decision is empty", column="decision")
+    if effect not in DISPUTE_EFFECTS:
+        raise DataError(f"unknown effect {effect!r}", column="effect", expected=", ".join(DISPUTE_EFFECTS))
+    pay = None
+    if effect in ("uphold", "waive_payment", "adjust_payment"):
+        if payment_id is None:
+            raise DataError(f"effect {effect} names a payment", column="payment_id", expected="a payment id")
+        pay = ctx.session.get(m.Payment, payment_id)
+        if pay is None or pay.instrument_id != d.instrument_id:
+            raise DataError(
+                f"payment {payment_id} is not a payment of instrument {d.instrument_id}",
+                column="payment_id",
+                expected="a payment of the disputed instrument",
+            )
+        if effect != "uphold" and pay.status != "due":
+            raise ConflictError(f"payment {payment_id} is {pay.status}: only a due payment can be changed")
     d.state, d.decision, d.decided_by, d.decided_at = "decided", decision, ctx.principal.user_id, ctx.now
+    d.effect, d.payment_id = effect, None if pay is None else pay.id
     ctx.session.flush()
-    ctx.audit("dispute.decide", "dispute", d.id, {"decision": decision})
+    ctx.audit(
+        "dispute.decide", "dispute", d.id, {"decision": decision, "effect": effect, "payment": d.payment_id}
+    )
+    why = {"dispute": d.id, "decision": decision}
+    if effect == "waive_payment" and pay is not None:
+        pay.status = "waived"
+        seal(ctx, "payment.waive", pay, why)
+    elif effect == "adjust_payment" and pay is not None:
+        if amount_fen is None or isinstance(amount_fen, bool) or not 0 < amount_fen <= mon_uc.MAX_FEN:
+            raise DataError(
+                "the adjusted amount is missing or out of range",
+                column="amount_fen",
+                expected=f"0 < amount_fen <= {mon_uc.MAX_FEN}",
+            )
+        before = pay.amount_fen
+        pay.amount_fen = amount_fen
+        seal(ctx, "payment.adjust", pay, {**why, "from_fen": before, "to_fen": amount_fen})
+    elif effect == "order_revision":
+        inst = ctx.session.get(m.Instrument, d.instrument_id)
+        assert inst is not None  # a dispute's instrument is never deleted
+        deadline = ag.revision_deadline(ctx.now.date(), revision_months)
+        inst_uc.transition(
+            ctx,
+            inst,
+            ag.Action.ORDER_REVISION,
+            inst_uc.lifecycle_context(ctx, inst, reasons=decision),
+            {"reasons": decision, "deadline": deadline.isoformat(), "dispute": d.id},
+        )
+        inst.revision_deadline = deadline
     return d
+
+
+#: states of an instrument that can be disputed (filed or later; not a draft or negotiation)
+DISPUTABLE_STATES = frozenset(
+    {"filed", "under_review", "in_force", "evaluated", "revision_required", "revised", "expired"}
+)
+#: what a dispute decision does
+DISPUTE_EFFECTS = ("dismiss", "uphold", "waive_payment", "adjust_payment", "order_revision")
 
 
 def dispute_out(d: m.Dispute) -> dict[str, Any]:
@@ -85,6 +171,8 @@ def dispute_out(d: m.Dispute) -> dict[str, Any]:
         "decision": d.decision,
         "created_at": d.created_at.isoformat(),
         "decided_at": None if d.decided_at is None else d.decided_at.isoformat(),
+        "effect": d.effect,
+        "payment_id": d.payment_id,
     }
 
 
@@ -112,9 +200,15 @@ def evaluate(
     satisfaction: Any = None,
     revision_months: int = ag.REVISION_MONTHS_DEFAULT,
 ) -> m.Evaluation:
-    """Periodic evaluation; a poor result orders a revision with a deadline (six months by default)."""
+    """Periodic evaluation; the reviewing superior's poor result orders a revision (six months by default).
+
+    An independent evaluator's evaluation is advisory (issue 8): ``revision_required`` is
+    recorded as a recommendation and the instrument stays in force; only the reviewing
+    superior orders a revision (here or by ``POST /api/instruments/{id}/revision-order``).
+    """
     inst = load_instrument(ctx, instrument_id)
     require(ctx, "evaluate", policy_object(ctx, inst), f"instrument {instrument_id}")
+    advisory = not is_system(ctx) and ctx.principal.role is not ag.Role.REVIEWER
     if not summary.strip():
         raise DataError("summary is empty", column="summary")
     validation.text(summary, field="summary", max_len=10_000)
@@ -134,6 +228,7 @@ def evaluate(
         satisfaction=sat,
         summary=summary,
         created_at=ctx.now,
+        revision_recommended=revision_required,
     )
     ctx.session.add(ev)
     inst.last_evaluated = ctx.now.date()
@@ -142,9 +237,9 @@ def evaluate(
         "evaluation.create",
         "evaluation",
         ev.id,
-        {"instrument": inst.id, "revision_required": revision_required},
+        {"instrument": inst.id, "revision_required": revision_required, "advisory": advisory},
     )
-    if revision_required:
+    if revision_required and not advisory:
         deadline = ag.revision_deadline(ctx.now.date(), revision_months)
         inst_uc.transition(
             ctx,
@@ -168,6 +263,7 @@ def evaluation_out(e: m.Evaluation) -> dict[str, Any]:
         "fund_use": None if e.fund_use is None else str(e.fund_use),
         "satisfaction": None if e.satisfaction is None else str(e.satisfaction),
         "summary": e.summary,
+        "revision_recommended": e.revision_recommended,
     }
 
 

@@ -21,7 +21,10 @@ from regcoord.service.usecases._context import (
     load_instrument,
     policy_object,
     require,
+    seal,
+    terms_hash,
 )
+from regcoord.service.usecases.consultations import participation_of
 
 
 def _part(where: str, build: Any, data: Any) -> Any:
@@ -212,12 +215,17 @@ def add_clause(ctx: Ctx, instrument_id: int, data: dict[str, Any]) -> m.Instrume
 
 
 def _after_text_change(ctx: Ctx, inst: m.Instrument, note: str) -> None:
+    """A change of the terms makes a new version and voids every signature (audited)."""
     inst.updated_at = ctx.now
+    voided = [p.region_code for p in inst.parties if p.signed_at is not None]
     for p in inst.parties:  # a changed text must be signed again
         p.signed_at = None
         p.signed_by = None
+        p.signed_hash = None
     ctx.session.flush()
     _version(ctx, inst, note)
+    if voided:
+        ctx.audit("instrument.signatures_void", "instrument", inst.id, {"regions": voided, "because": note})
 
 
 def update_instrument(
@@ -249,8 +257,9 @@ def update_instrument(
         raise DataError("expires_on is not after effective_from", column="expires_on")
     inst.updated_at = ctx.now
     ctx.session.flush()
-    if "title" in changes:
-        _version(ctx, inst, "title changed")
+    terms = sorted(k for k in changes if k != "summary")
+    if terms:  # title and dates are terms: a new version, signatures void (issue 8)
+        _after_text_change(ctx, inst, f"{', '.join(terms)} changed")
     ctx.audit("instrument.update", "instrument", inst.id, {k: str(v) for k, v in changes.items()})
     return inst
 
@@ -263,12 +272,18 @@ class PreconditionFailed(ConflictError):
     """``If-Match`` names a stale version (HTTP 412)."""
 
 
+def signed_regions(inst: m.Instrument) -> frozenset[str]:
+    """Parties whose signature binds the current terms (the hash stored at signing matches)."""
+    now = terms_hash(inst)
+    return frozenset(p.region_code for p in inst.parties if p.signed_at is not None and p.signed_hash == now)
+
+
 def lifecycle_context(ctx: Ctx, inst: m.Instrument, **kw: Any) -> ag.LifecycleContext:
     """The facts the lifecycle guards need, judged on the date of the call."""
     return ag.LifecycleContext(
         on=ctx.now.date(),
         parties=frozenset(p.region_code for p in inst.parties),
-        signed_by=frozenset(p.region_code for p in inst.parties if p.signed_at is not None),
+        signed_by=signed_regions(inst),
         n_clauses=len(inst.clauses),
         expires_on=inst.expires_on,
         **kw,
@@ -355,8 +370,11 @@ def sign(ctx: Ctx, instrument_id: int) -> m.Instrument:
     party = next(p for p in inst.parties if p.region_code == region)
     party.signed_at = ctx.now
     party.signed_by = ctx.principal.user_id
-    ctx.session.flush()
-    if inst.state == ag.State.NEGOTIATING.value and all(p.signed_at is not None for p in inst.parties):
+    party.signed_hash = terms_hash(inst)
+    seal(ctx, "party.sign", party, {"instrument": inst.id, "region": region, "terms_hash": party.signed_hash})
+    if inst.state == ag.State.NEGOTIATING.value and signed_regions(inst) == {
+        p.region_code for p in inst.parties
+    }:
         transition(ctx, inst, ag.Action.SEAL, lifecycle_context(ctx, inst), {})
     return inst
 
@@ -367,12 +385,7 @@ def _participation(ctx: Ctx, inst: m.Instrument) -> ag.ParticipationReport | Non
     ).all()
     if not cons_ids:
         return None
-    rows = ctx.session.execute(
-        select(m.Actor.kind, m.Actor.region_code)
-        .join(m.Submission, m.Submission.actor_id == m.Actor.id)
-        .where(m.Submission.consultation_id.in_(cons_ids))
-    ).all()
-    return ag.participation([(k, r) for k, r in rows], [p.region_code for p in inst.parties])
+    return participation_of(ctx, list(cons_ids), [p.region_code for p in inst.parties])
 
 
 def review_findings(ctx: Ctx, inst: m.Instrument) -> list[ag.Finding]:
@@ -490,6 +503,7 @@ def resubmit(ctx: Ctx, instrument_id: int) -> m.Instrument:
     for p in inst.parties:
         p.signed_at = None
         p.signed_by = None
+        p.signed_hash = None
     return inst
 
 
@@ -547,6 +561,7 @@ def revise(
     for p in inst.parties:  # every party signs the revised text again before it is filed
         p.signed_at = None
         p.signed_by = None
+        p.signed_hash = None
     ctx.session.flush()
     _version(ctx, inst, note or "revision")
     return inst

@@ -190,6 +190,15 @@ def credit_subjects(ctx: Ctx) -> list[str]:
     return list(ctx.session.scalars(q))
 
 
+def credit_standings(ctx: Ctx) -> list[ag.CreditRecord]:
+    """Score and breach count of every region with a credit record: one query of the stored standing.
+
+    The same numbers as ``GET /api/credit/{region}`` and the dashboard (KPI breaches and
+    trading compliance shortfalls alike), since all read ``credit_standing``.
+    """
+    return sorted(mon_uc.standings(ctx).values(), key=lambda r: r.subject)
+
+
 def users(ctx: Ctx) -> list[m.User]:
     """User accounts (administrators only)."""
     require(ctx, "manage_users", ag.PolicyObject("user"), "users")
@@ -213,6 +222,7 @@ __all__ = [
     "breaches",
     "consultations",
     "credit",
+    "credit_standings",
     "credit_subjects",
     "dispute",
     "disputes",

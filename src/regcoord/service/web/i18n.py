@@ -303,6 +303,23 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "decision.returned": ("returned", "已退回"),
     "payment.compensation": ("compensation", "补偿"),
     "payment.liquidated_damages": ("liquidated damages", "违约金"),
+    # money and trust (issue 8)
+    "cons.party_officers": (
+        "Comments by the parties' own officers (shown apart, not counted)",
+        "协议方本级官员的意见（单列，不计入参与度）",
+    ),
+    "pay.due_on": ("Due on", "应付日期"),
+    "pay.no_due_date": ("not stated", "未约定"),
+    "pay.status.due": ("due", "待付"),
+    "pay.status.paid": ("paid", "已付"),
+    "pay.status.void": ("void (corrected report)", "作废（报告已更正）"),
+    "pay.status.waived": ("waived (dispute decision)", "免除（争议裁决）"),
+    "breach.kind.target_missed": ("target missed", "未达目标"),
+    "breach.kind.report_missing": ("report not filed", "逾期未报告"),
+    "breach.kind.payment_late": ("payment not made by its due date", "逾期未付款"),
+    "breach.status.recorded": ("recorded", "已记录"),
+    "breach.status.withdrawn": ("withdrawn (corrected report)", "撤销（报告已更正）"),
+    "breach.status.waived": ("waived (dispute decision)", "免除（争议裁决）"),
     # flash messages after an action
     "done.login": ("Logged in.", "已登录。"),
     "done.logout": ("Logged out.", "已退出。"),

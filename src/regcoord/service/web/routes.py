@@ -748,7 +748,7 @@ def propose(request: Request, ctx: WebCtx, form: FormDict, negotiation_id: Id) -
 # -- breaches, credit, disputes, evaluations ---------------------------------------------------
 @router.get("/breaches", response_class=HTMLResponse)
 def breaches(request: Request, ctx: WebCtx, region: str | None = None) -> Response:
-    credits = [mon_uc.credit(ctx, s)[0].to_dict() for s in queries.credit_subjects(ctx)]
+    credits = [r.to_dict() for r in queries.credit_standings(ctx)]
     return render(
         request,
         ctx,
