@@ -36,6 +36,19 @@ normalization, as in their sources, so that weights do not depend on the scale c
   weights are rescaled to sum 1;
 - ``correlation``: weights whose indicator-index correlations are equal (Becker et al. 2017;
   :func:`regcoord.measure.weighting.correlation_optimised_weights`).
+- ``budget``: budget allocation (Handbook 2008, section 6.1.4): each expert of the spec's
+  ``budget`` distributes points over the indicators, ``w_j = mean_e b_ej / sum_k b_ek``
+  (:func:`regcoord.measure.weighting.budget_allocation_weights`);
+- ``benefit_of_doubt`` (Cherchye et al. 2007; Handbook section 6.3): each unit's score is
+  ``max_w sum_j w_j z_ij`` subject to ``sum_j w_j z_kj <= 1`` for every row k of the pool and
+  ``w >= 0`` (:func:`regcoord.measure.weighting.benefit_of_doubt`, HiGHS); the weights vary
+  by unit (``CompositeResult.unit_weights``) and the aggregation must be arithmetic.
+
+Imputation comes first (``imputation``: ``group_mean``/``group_median`` by the Panel
+attribute ``imputation_group``, ``time_series`` (``imputation_how`` linear/latest) or
+``em``; :mod:`regcoord.measure.imputation`); the cells filled are in ``CompositeResult.imputed``
+and the log.  Outlier treatment (``treatment``) follows on each pool; the indicators it
+changed are in ``CompositeResult.treated``.
 
 Aggregation: ``arithmetic`` ``sum_j w_j z_j`` (compensatory), ``geometric``
 ``prod_j z_j^w_j`` (partially compensatory; needs z > 0 — use ``minmax_range: [1, 100]``),
@@ -1011,7 +1024,8 @@ def composite_index(
     on the normalized values (one HiGHS linear programme per unit over the pool) and
     its own weights are in ``unit_weights``; ``weights`` then holds, per indicator, the
     mean over units of each unit's weights rescaled to sum 1 (a summary only: weights
-    vary by unit).
+    vary by unit).  A unit at the minimum of every min-max [0, 1] indicator scores 0; use
+    ``minmax_range: [1, 100]`` or ``distance_to_target`` for scores in (0, 1].
 
     Pillar scores aggregate each pillar's indicators with the same method and the
     indicator weights rescaled to sum 1 within the pillar (they are the subsystem scores
@@ -1151,9 +1165,9 @@ def _benefit_of_doubt(
         + (f", each indicator at least {spec.bod_min_share:g} of a unit's score" if spec.bod_min_share else "")
         + "; weights vary by unit (unit_weights)"
     )
-    S = np.concatenate(scores).reshape(T, n)
-    UW = np.concatenate(weights).reshape(T, n, k)
-    PP = np.concatenate(P).reshape(T, n, len(pillars))
+    S = np.concatenate(scores).reshape(T, n) + 0.0  # + 0.0 turns HiGHS's -0.0 into 0.0
+    UW = np.maximum(np.concatenate(weights).reshape(T, n, k), 0.0)
+    PP = np.concatenate(P).reshape(T, n, len(pillars)) + 0.0
     return S, UW, PP
 
 
