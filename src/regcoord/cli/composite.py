@@ -91,10 +91,9 @@ def _print(result: Any, unc: Any, sob: Any, top: int, names: dict[str, str]) -> 
             f"treatment 异常值处理: {sp.treatment}, "
             f"{', '.join(dict.fromkeys(map(str, result.treated['indicator'])))}"
         )
-    title = "weights 权重"
     if result.unit_weights is not None:
-        title = "mean weight shares over units 各地区权重占比均值 (benefit of the doubt: weights vary by unit 权重因地区而异)"
-    w = Table("indicator 指标", "direction 方向", "pillar 维度", "weight 权重", title=title)
+        console.print("weights vary by unit 权重因地区而异 (benefit of the doubt); below: mean shares 均值")
+    w = Table("indicator 指标", "direction 方向", "pillar 维度", "weight 权重", title="weights 权重")
     for j, ind in enumerate(sp.indicators):
         w.add_row(ind.name, ind.direction, ind.pillar or "", f"{result.weights[-1, j]:.4f}")
     console.print(w)
