@@ -59,7 +59,10 @@ def test_json_shows_imputed_and_treated_cells(tmp_path):
     ref = treat_outliers(pool, method="winsorise").report
     changed = ref[ref["action"] != "none"]
     assert [t["indicator"] for t in out["treated"]] == changed["indicator"].tolist() == ["income"]
-    assert out["treated"][0]["winsorised"] == int(changed["winsorised"].iloc[0]) and out["treated"][0]["pool"] == "pooled"
+    assert (
+        out["treated"][0]["winsorised"] == int(changed["winsorised"].iloc[0])
+        and out["treated"][0]["pool"] == "pooled"
+    )
     # budget: (0.6 + 0.4) / 2 = 0.5 and (0.4 + 0.6) / 2 = 0.5
     assert out["weights"][0] == pytest.approx([0.5, 0.5])
 
@@ -88,7 +91,9 @@ def test_benefit_of_doubt_json_and_table(tmp_path):
 
 
 def test_benefit_of_doubt_with_uncertainty_is_refused_by_name(tmp_path):
-    data, spec = _write(tmp_path, "weighting: benefit_of_doubt\nimputation: time_series\nindicators: [income, schools]\n")
+    data, spec = _write(
+        tmp_path, "weighting: benefit_of_doubt\nimputation: time_series\nindicators: [income, schools]\n"
+    )
     res = runner.invoke(app, ["composite", data, "--spec", spec, "--uncertainty", "10"])
     assert res.exit_code == 2
     assert "benefit_of_doubt" in res.output and "uncertainty analysis cannot" in res.output

@@ -75,7 +75,9 @@ def test_benefit_of_doubt_agrees_with_direct_call_pooled_and_by_year_with_pillar
     ref = benefit_of_doubt(pool, min_share=0.05)
     np.testing.assert_allclose(r.scores.ravel(), ref.scores, atol=1e-9)
     np.testing.assert_allclose(r.unit_weights.reshape(12, 4), ref.weights, atol=1e-9)
-    np.testing.assert_allclose(r.pillar_scores[..., 0].ravel(), benefit_of_doubt(pool[:, :2], min_share=0.05).scores, atol=1e-9)
+    np.testing.assert_allclose(
+        r.pillar_scores[..., 0].ravel(), benefit_of_doubt(pool[:, :2], min_share=0.05).scores, atol=1e-9
+    )
     # pie shares: every indicator at least 5 % of each unit's score
     contrib = r.unit_weights * r.normalized
     assert (contrib >= 0.05 * r.scores[..., None] - 1e-9).all()
@@ -87,10 +89,10 @@ def test_benefit_of_doubt_agrees_with_direct_call_pooled_and_by_year_with_pillar
 
 
 def test_benefit_of_doubt_refusals_name_the_step():
-    with pytest.raises(DataError, match="benefit_of_doubt' with aggregation 'geometric'"):
+    with pytest.raises(DataError, match=r"benefit_of_doubt' with aggregation 'geometric'"):
         CompositeSpec(indicators=AB, weighting="benefit_of_doubt", aggregation="geometric")
     spec = CompositeSpec(indicators=AB, normalization="zscore", weighting="benefit_of_doubt")
-    with pytest.raises(DataError, match="weighting benefit_of_doubt after normalization zscore: .*negative"):
+    with pytest.raises(DataError, match=r"weighting benefit_of_doubt after normalization zscore: .*negative"):
         composite_index(np.array([[1.0, 2.0], [2.0, 1.0], [3.0, 3.0]]), spec)
 
 
@@ -137,11 +139,11 @@ def test_budget_weighting_by_hand_and_agrees_with_direct_call():
 
 
 def test_budget_spec_errors_name_the_field():
-    with pytest.raises(DataError, match="weighting 'budget' needs the experts' budgets"):
+    with pytest.raises(DataError, match=r"weighting 'budget' needs the experts' budgets"):
         CompositeSpec(indicators=AB, weighting="budget")
-    with pytest.raises(DataError, match="expert #1: unknown indicator.*bb; no points for b"):
+    with pytest.raises(DataError, match=r"expert #1: unknown indicator.*bb; no points for b"):
         CompositeSpec.from_dict({"indicators": ["a", "b"], "budget": [{"a": 1, "bb": 2}]})
-    with pytest.raises(DataError, match="budget of expert #2"):
+    with pytest.raises(DataError, match=r"budget of expert #2"):
         CompositeSpec(indicators=AB, budget=((1.0, 1.0), (-1.0, 2.0)))
 
 
@@ -154,10 +156,13 @@ def test_group_mean_imputation_by_hand_with_panel_groups():
     # indicator b: complete, 4 3 2 1 5
     rows = [("A", 1.0, 4.0), ("B", None, 3.0), ("C", 3.0, 2.0), ("D", 10.0, 1.0), ("E", 6.0, 5.0)]
     long = pd.DataFrame(
-        [(r, 2020, "a", va) for r, va, _ in rows if va is not None] + [(r, 2020, "b", vb) for r, _, vb in rows],
+        [(r, 2020, "a", va) for r, va, _ in rows if va is not None]
+        + [(r, 2020, "b", vb) for r, _, vb in rows],
         columns=["region", "year", "indicator", "value"],
     )
-    attrs = pd.DataFrame({"zone": ["east", "east", "east", "west", "west"]}, index=pd.Index(list("ABCDE"), name="region"))
+    attrs = pd.DataFrame(
+        {"zone": ["east", "east", "east", "west", "west"]}, index=pd.Index(list("ABCDE"), name="region")
+    )
     panel = Panel.from_long(long, attributes=attrs)
     spec = CompositeSpec(
         indicators=(IndicatorSpec("a"), IndicatorSpec("b")), imputation="group_mean", imputation_group="zone"
@@ -165,7 +170,9 @@ def test_group_mean_imputation_by_hand_with_panel_groups():
     r = composite_index(panel, spec)
     assert r.regions == ("A", "B", "C", "D", "E")
     rec = r.imputed.to_dict(orient="records")
-    assert rec == [{"region": "B", "year": 2020, "indicator": "a", "method": "group_mean by zone", "value": 2.0}]
+    assert rec == [
+        {"region": "B", "year": 2020, "indicator": "a", "method": "group_mean by zone", "value": 2.0}
+    ]
     # min-max: a in [1, 10] -> B (2 - 1) / 9 = 1/9; b in [1, 5] -> B (3 - 1) / 4 = 1/2; equal weights
     assert r.scores[0, 1] == pytest.approx((1 / 9 + 1 / 2) / 2)
     assert "impute a of B in 2020: 2 (group_mean by zone)" in r.log
@@ -183,15 +190,15 @@ def test_group_mean_imputation_by_hand_with_panel_groups():
 def test_group_imputation_errors_name_cell_and_year():
     x = np.array([[[1.0, 4.0], [np.nan, 3.0], [3.0, 2.0]]])
     spec = CompositeSpec(indicators=(IndicatorSpec("a"), IndicatorSpec("b")), imputation="group_median")
-    with pytest.raises(DataError, match="group 'w' has no observed value") as exc:
+    with pytest.raises(DataError, match=r"group 'w' has no observed value") as exc:
         composite_index(x, spec, groups=["e", "w", "e"], years=[2019])
     assert exc.value.column == "a" and "in 2019" in str(exc.value)
-    with pytest.raises(DataError, match="imputation_group 'zone' needs a Panel"):
+    with pytest.raises(DataError, match=r"imputation_group 'zone' needs a Panel"):
         composite_index(x, spec.with_choices(imputation_group="zone"))
-    with pytest.raises(DataError, match="imputation 'mice'"):
+    with pytest.raises(DataError, match=r"imputation 'mice'"):
         spec.with_choices(imputation="mice")
     # without imputation a gap stays an error
-    with pytest.raises(DataError, match="a is nan"):
+    with pytest.raises(DataError, match=r"a is nan"):
         composite_index(x, spec.with_choices(imputation="none"))
 
 
@@ -238,7 +245,11 @@ def test_em_imputation_agrees_with_direct_call():
 
 @settings(max_examples=40, deadline=None)
 @given(
-    arrays(np.float64, st.tuples(st.integers(2, 4), st.integers(3, 7), st.integers(1, 3)), elements=st.floats(-1e3, 1e3)),
+    arrays(
+        np.float64,
+        st.tuples(st.integers(2, 4), st.integers(3, 7), st.integers(1, 3)),
+        elements=st.floats(-1e3, 1e3),
+    ),
     st.data(),
     st.sampled_from(["group_mean", "group_median", "time_series"]),
 )
@@ -247,7 +258,9 @@ def test_imputation_leaves_observed_cells_unchanged(x, data, method):
     mask[:, 0, :] = False  # every indicator observed somewhere in every year and for one region in all years
     mask[0, :, :] = False
     y = np.where(mask, np.nan, x)
-    spec = CompositeSpec(indicators=tuple(IndicatorSpec(f"x{j}") for j in range(x.shape[2])), imputation=method)
+    spec = CompositeSpec(
+        indicators=tuple(IndicatorSpec(f"x{j}") for j in range(x.shape[2])), imputation=method
+    )
     groups = ["g"] * x.shape[1] if method != "time_series" else None
     cube, imputed, _ = complete_data(y, spec, groups=groups)
     np.testing.assert_array_equal(cube.x[~mask], x[~mask])
@@ -274,18 +287,21 @@ def test_uncertainty_imputes_first_and_refuses_benefit_of_doubt():
     assert u.log[1] == "impute group_mean: 1 cell(s) filled"
     nw = noisy_weights_analysis(y, spec, n_draws=50, seed=5)
     np.testing.assert_array_equal(
-        nw.median_rank, noisy_weights_analysis(filled, spec.with_choices(imputation="none"), n_draws=50, seed=5).median_rank
+        nw.median_rank,
+        noisy_weights_analysis(filled, spec.with_choices(imputation="none"), n_draws=50, seed=5).median_rank,
     )
     bod = spec.with_choices(weighting="benefit_of_doubt")
-    with pytest.raises(DataError, match="benefit_of_doubt.*the uncertainty analysis cannot") as e1:
+    with pytest.raises(DataError, match=r"benefit_of_doubt.*the uncertainty analysis cannot") as e1:
         uncertainty_analysis(y, bod, n_draws=10, seed=1)
     assert e1.value.column == "weighting"
-    with pytest.raises(DataError, match="benefit_of_doubt.*the sensitivity analysis cannot"):
+    with pytest.raises(DataError, match=r"benefit_of_doubt.*the sensitivity analysis cannot"):
         sensitivity_analysis(y, bod, n_base=4, seed=1)
-    with pytest.raises(DataError, match="benefit_of_doubt.*noisy weights cannot perturb"):
+    with pytest.raises(DataError, match=r"benefit_of_doubt.*noisy weights cannot perturb"):
         noisy_weights_analysis(y, bod, n_draws=10, seed=1)
-    with pytest.raises(DataError, match="benefit_of_doubt.*draw as a weighting choice"):
-        uncertainty_analysis(y, spec, n_draws=10, seed=1, factors={"weighting": ["equal", "benefit_of_doubt"]})
+    with pytest.raises(DataError, match=r"benefit_of_doubt.*draw as a weighting choice"):
+        uncertainty_analysis(
+            y, spec, n_draws=10, seed=1, factors={"weighting": ["equal", "benefit_of_doubt"]}
+        )
 
 
 def test_yaml_spec_with_the_new_steps(tmp_path):
@@ -301,8 +317,8 @@ def test_yaml_spec_with_the_new_steps(tmp_path):
     )  # fmt: skip
     assert CompositeSpec.from_dict(spec.to_dict()) == spec
     p.write_text("imputation: em\nimputation_group: zone\nindicators: [a, b]\n", "utf-8")
-    with pytest.raises(DataError, match="imputation_group 'zone' with imputation 'em'"):
+    with pytest.raises(DataError, match=r"imputation_group 'zone' with imputation 'em'"):
         CompositeSpec.from_yaml(p)
     p.write_text("bod_min_share: 0.9\nindicators: [a, b]\n", "utf-8")
-    with pytest.raises(DataError, match="bod_min_share 0.9"):
+    with pytest.raises(DataError, match=r"bod_min_share 0.9"):
         CompositeSpec.from_yaml(p)

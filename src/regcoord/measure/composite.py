@@ -188,7 +188,9 @@ class CompositeSpec:
             )
         if self.imputation_how not in ("linear", "latest"):
             raise DataError(
-                f"imputation_how {self.imputation_how!r}", column="imputation_how", expected="linear or latest"
+                f"imputation_how {self.imputation_how!r}",
+                column="imputation_how",
+                expected="linear or latest",
             )
         if self.imputation_group is not None and self.imputation not in ("group_mean", "group_median"):
             raise DataError(
@@ -499,7 +501,10 @@ def prepare_data(
             years = sorted(common)
         if regions is None:
             regions = [r for r in data.regions if any(r in w.index for w in wides)]
-        x = np.stack([w.reindex(index=list(regions), columns=list(years)).to_numpy(dtype=float).T for w in wides], axis=-1)
+        x = np.stack(
+            [w.reindex(index=list(regions), columns=list(years)).to_numpy(dtype=float).T for w in wides],
+            axis=-1,
+        )
         return CompositeData(x, names, tuple(regions), tuple(int(y) for y in years))
     if isinstance(data, Panel):
         have = [set(data.years_of(n)) for n in names]  # raises for an unknown indicator
@@ -772,7 +777,9 @@ def compute_weights(
         w = bw.weights
         if w.sum() <= 0:
             raise DataError(
-                f"the experts gave no points to {', '.join(names)}", column="budget", expected="a positive total"
+                f"the experts gave no points to {', '.join(names)}",
+                column="budget",
+                expected="a positive total",
             )
         return w / w.sum(), [
             f"weights budget allocation: {len(spec.budget)} expert(s), "
@@ -837,6 +844,9 @@ def rank_desc(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 # result and entry point
 
 
+IMPUTED_COLUMNS = ("region", "year", "indicator", "method", "value")
+
+
 @dataclass(frozen=True)
 class CompositeResult:
     """Scores and ranks per region-year, the weights and normalized values used, and the log."""
@@ -895,9 +905,6 @@ class CompositeResult:
             "unit_weights": None if self.unit_weights is None else self.unit_weights.tolist(),
             "log": list(self.log),
         }
-
-
-IMPUTED_COLUMNS = ("region", "year", "indicator", "method", "value")
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -959,14 +966,20 @@ def complete_data(
         full = r.values.set_index(["year", "region", "indicator"])["value"]
         idx = pd.MultiIndex.from_product([list(ys), list(cube.regions), names])
         filled = full.reindex(idx).to_numpy(dtype=float).reshape(T, n, k)
-        for (reg, yr), ind, val in zip(r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True):
-            rows.append({"region": reg, "year": int(yr), "indicator": ind, "method": r.method, "value": float(val)})
+        for (reg, yr), ind, val in zip(
+            r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True
+        ):
+            rows.append(
+                {"region": reg, "year": int(yr), "indicator": ind, "method": r.method, "value": float(val)}
+            )
     else:
         g: list[Any] | None = None
         if groups is not None:
             g = list(groups)
             if len(g) != n:
-                raise DataError(f"{len(g)} group labels for {n} units", column="groups", expected="one per unit")
+                raise DataError(
+                    f"{len(g)} group labels for {n} units", column="groups", expected="one per unit"
+                )
         elif spec.imputation_group is not None:
             if not isinstance(data, Panel):
                 raise DataError(
@@ -989,13 +1002,16 @@ def complete_data(
                     expected=exc.expected,
                 ) from None
             filled[t] = r.values.to_numpy(dtype=float)
-            for unit, ind, val in zip(r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True):
+            for unit, ind, val in zip(
+                r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True
+            ):
                 rows.append(
                     {
                         "region": unit,
                         "year": ys[t] if cube.years is not None else None,
                         "indicator": ind,
-                        "method": r.method + (f" by {spec.imputation_group}" if spec.imputation_group else ""),
+                        "method": r.method
+                        + (f" by {spec.imputation_group}" if spec.imputation_group else ""),
                         "value": float(val),
                     }
                 )
@@ -1162,7 +1178,11 @@ def _benefit_of_doubt(
         P.append(np.column_stack(pillar_scores) if pillar_scores else np.empty((len(z), 0)))
     log.append(
         f"weights benefit_of_doubt: one HiGHS linear programme per unit over {len(zs[0])} row(s) per pool"
-        + (f", each indicator at least {spec.bod_min_share:g} of a unit's score" if spec.bod_min_share else "")
+        + (
+            f", each indicator at least {spec.bod_min_share:g} of a unit's score"
+            if spec.bod_min_share
+            else ""
+        )
         + "; weights vary by unit (unit_weights)"
     )
     S = np.concatenate(scores).reshape(T, n) + 0.0  # + 0.0 turns HiGHS's -0.0 into 0.0

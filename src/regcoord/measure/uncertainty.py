@@ -150,7 +150,9 @@ def _check_factors(
             elif f.name == "weighting":
                 if c == "benefit_of_doubt":
                     raise DataError(
-                        _BOD_REFUSAL.format(what="the uncertainty analysis", verb="draw as a weighting choice"),
+                        _BOD_REFUSAL.format(
+                            what="the uncertainty analysis", verb="draw as a weighting choice"
+                        ),
                         column="factors",
                         expected="weighting choices among equal, entropy, critic, pca, user, correlation, budget",
                     )
