@@ -97,3 +97,24 @@ def test_benefit_of_doubt_with_uncertainty_is_refused_by_name(tmp_path):
     res = runner.invoke(app, ["composite", data, "--spec", spec, "--uncertainty", "10"])
     assert res.exit_code == 2
     assert "benefit_of_doubt" in res.output and "uncertainty analysis cannot" in res.output
+
+
+def test_blank_cells_are_read_as_missing_when_the_spec_imputes(tmp_path):
+    data = tmp_path / "blank.csv"
+    data.write_text(
+        "region,year,indicator,value\n"
+        "A,2020,a,1\nB,2020,a,\nC,2020,a,3\nD,2020,a,8\n"
+        "A,2020,b,4\nB,2020,b,3\nC,2020,b,2\nD,2020,b,1\n",
+        "utf-8",
+    )
+    spec = tmp_path / "s.yaml"
+    spec.write_text("imputation: group_median\nindicators: [a, b]\n", "utf-8")
+    res = runner.invoke(app, ["composite", str(data), "--spec", str(spec), "--json"])
+    assert res.exit_code == 0, res.output
+    # median of the observed 1, 3, 8 is 3
+    assert json.loads(res.stdout)["composite"]["imputed"] == [
+        {"region": "B", "year": 2020, "indicator": "a", "method": "group_median", "value": 3.0}
+    ]
+    spec.write_text("indicators: [a, b]\n", "utf-8")
+    res = runner.invoke(app, ["composite", str(data), "--spec", str(spec), "--json"])
+    assert res.exit_code == 2 and "missing value of a for region B" in res.output

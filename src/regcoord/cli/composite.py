@@ -52,7 +52,8 @@ def composite(
     """Composite index with optional uncertainty and sensitivity analysis. 综合指数及其不确定性与敏感性分析。"""
     with user_errors():
         sp = load_spec(spec)
-        panel = load_panel(data)
+        # a spec that imputes reads blank cells as missing (listed in the output), not as errors
+        panel = load_panel(data, allow_missing=True) if sp.imputation != "none" else load_panel(data)
         result = composite_index(panel, sp)
         unc = sob = None
         if uncertainty:

@@ -305,6 +305,8 @@ class CompositeSpec:
         }
         if d.get("budget") is not None:
             kw["budget"] = _read_budget(d["budget"], [i.name for i in inds], source)
+        if kw.get("imputation_group") is not None:
+            kw["imputation_group"] = str(kw["imputation_group"])
         if "bod_min_share" in kw:
             kw["bod_min_share"] = float(kw["bod_min_share"])
         if "minmax_range" in d:
