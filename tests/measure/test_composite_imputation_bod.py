@@ -220,6 +220,10 @@ def test_time_series_imputation_by_hand_and_agrees_with_direct_call():
         x, spec.with_choices(imputation_how="latest"), years=[2019, 2020, 2021], regions=["p", "q", "r"]
     )
     assert latest.imputed["value"].tolist() == [2.0]
+    # array data without year labels: the cell is reported without a year
+    assert composite_index(x, spec).imputed[["region", "year"]].to_dict(orient="records") == [
+        {"region": "0", "year": None}
+    ]
     long = pd.DataFrame(
         {"region": ["p"] * 3, "year": [2019, 2020, 2021], "indicator": "a", "value": [2.0, np.nan, 6.0]}
     )

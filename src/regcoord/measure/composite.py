@@ -972,7 +972,13 @@ def complete_data(
             r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True
         ):
             rows.append(
-                {"region": reg, "year": int(yr), "indicator": ind, "method": r.method, "value": float(val)}
+                {
+                    "region": reg,
+                    "year": int(yr) if cube.years is not None else None,
+                    "indicator": ind,
+                    "method": r.method,
+                    "value": float(val),
+                }
             )
     else:
         g: list[Any] | None = None
