@@ -52,7 +52,8 @@ def composite(
     """Composite index with optional uncertainty and sensitivity analysis. 综合指数及其不确定性与敏感性分析。"""
     with user_errors():
         sp = load_spec(spec)
-        panel = load_panel(data)
+        # a spec that imputes reads blank cells as missing (listed in the output), not as errors
+        panel = load_panel(data, allow_missing=True) if sp.imputation != "none" else load_panel(data)
         result = composite_index(panel, sp)
         unc = sob = None
         if uncertainty:
@@ -84,6 +85,15 @@ def _print(result: Any, unc: Any, sob: Any, top: int, names: dict[str, str]) -> 
         f"normalization 标准化: {sp.normalization}, weighting 赋权: {sp.weighting}, "
         f"aggregation 合成: {sp.aggregation}, pooling: {sp.pooling}"
     )
+    if sp.imputation != "none":
+        console.print(f"imputation 插补: {sp.imputation}, {len(result.imputed)} cell(s) 个单元格")
+    if len(result.treated):
+        console.print(
+            f"treatment 异常值处理: {sp.treatment}, "
+            f"{', '.join(dict.fromkeys(map(str, result.treated['indicator'])))}"
+        )
+    if result.unit_weights is not None:
+        console.print("weights vary by unit 权重因地区而异 (benefit of the doubt); below: mean shares 均值")
     w = Table("indicator 指标", "direction 方向", "pillar 维度", "weight 权重", title="weights 权重")
     for j, ind in enumerate(sp.indicators):
         w.add_row(ind.name, ind.direction, ind.pillar or "", f"{result.weights[-1, j]:.4f}")

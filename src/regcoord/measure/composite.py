@@ -36,6 +36,19 @@ normalization, as in their sources, so that weights do not depend on the scale c
   weights are rescaled to sum 1;
 - ``correlation``: weights whose indicator-index correlations are equal (Becker et al. 2017;
   :func:`regcoord.measure.weighting.correlation_optimised_weights`).
+- ``budget``: budget allocation (Handbook 2008, section 6.1.4): each expert of the spec's
+  ``budget`` distributes points over the indicators, ``w_j = mean_e b_ej / sum_k b_ek``
+  (:func:`regcoord.measure.weighting.budget_allocation_weights`);
+- ``benefit_of_doubt`` (Cherchye et al. 2007; Handbook section 6.3): each unit's score is
+  ``max_w sum_j w_j z_ij`` subject to ``sum_j w_j z_kj <= 1`` for every row k of the pool and
+  ``w >= 0`` (:func:`regcoord.measure.weighting.benefit_of_doubt`, HiGHS); the weights vary
+  by unit (``CompositeResult.unit_weights``) and the aggregation must be arithmetic.
+
+Imputation comes first (``imputation``: ``group_mean``/``group_median`` by the Panel
+attribute ``imputation_group``, ``time_series`` (``imputation_how`` linear/latest) or
+``em``; :mod:`regcoord.measure.imputation`); the cells filled are in ``CompositeResult.imputed``
+and the log.  Outlier treatment (``treatment``) follows on each pool; the indicators it
+changed are in ``CompositeResult.treated``.
 
 Aggregation: ``arithmetic`` ``sum_j w_j z_j`` (compensatory), ``geometric``
 ``prod_j z_j^w_j`` (partially compensatory; needs z > 0 — use ``minmax_range: [1, 100]``),
@@ -62,9 +75,10 @@ from regcoord.data import Panel
 from regcoord.errors import DataError
 
 NORMALIZATIONS = ("minmax", "zscore", "rank", "goalposts", "distance_to_target")
-WEIGHTINGS = ("equal", "entropy", "critic", "pca", "user", "correlation")
+WEIGHTINGS = ("equal", "entropy", "critic", "pca", "user", "correlation", "budget", "benefit_of_doubt")
 AGGREGATIONS = ("arithmetic", "geometric", "topsis")
 TREATMENTS = ("none", "winsorise", "log")
+IMPUTATIONS = ("none", "group_mean", "group_median", "time_series", "em")
 _ALIASES = {"min-max": "minmax", "z-score": "zscore", "distance-to-target": "distance_to_target"}
 
 
@@ -132,6 +146,11 @@ class CompositeSpec:
     entropy_shift: float = 0.0
     treatment: str = "none"  # outlier treatment before normalization: none | winsorise | log
     treatment_winmax: int = 5
+    imputation: str = "none"  # first step: none | group_mean | group_median | time_series | em
+    imputation_group: str | None = None  # region attribute of a Panel holding the groups
+    imputation_how: str = "linear"  # time_series: linear | latest
+    budget: tuple[tuple[float, ...], ...] | None = None  # experts x indicators, points (weighting budget)
+    bod_min_share: float = 0.0  # benefit_of_doubt: pie-share lower bound of each indicator
     name: str = "composite"
     title_en: str = ""
     title_zh: str = ""
@@ -162,6 +181,37 @@ class CompositeSpec:
         if self.treatment not in TREATMENTS:
             raise DataError(
                 f"treatment {self.treatment!r}", column="treatment", expected=" or ".join(TREATMENTS)
+            )
+        if self.imputation not in IMPUTATIONS:
+            raise DataError(
+                f"imputation {self.imputation!r}", column="imputation", expected=" or ".join(IMPUTATIONS)
+            )
+        if self.imputation_how not in ("linear", "latest"):
+            raise DataError(
+                f"imputation_how {self.imputation_how!r}",
+                column="imputation_how",
+                expected="linear or latest",
+            )
+        if self.imputation_group is not None and self.imputation not in ("group_mean", "group_median"):
+            raise DataError(
+                f"imputation_group {self.imputation_group!r} with imputation {self.imputation!r}",
+                column="imputation_group",
+                expected="imputation group_mean or group_median (or no imputation_group)",
+            )
+        if self.budget is not None:
+            k = len(self.indicators)
+            for e, row in enumerate(self.budget):
+                if len(row) != k or not all(np.isfinite(v) and v >= 0 for v in row) or sum(row) <= 0:
+                    raise DataError(
+                        f"budget of expert #{e + 1}: {list(row)}",
+                        column="budget",
+                        expected=f"{k} non-negative points, one per indicator, with a positive total",
+                    )
+        if not (np.isfinite(self.bod_min_share) and 0.0 <= self.bod_min_share <= 1.0 / len(self.indicators)):
+            raise DataError(
+                f"bod_min_share {self.bod_min_share}",
+                column="bod_min_share",
+                expected=f"a share between 0 and 1/{len(self.indicators)}",
             )
         _require_params(self, self.normalization, self.weighting)
         for i in self.indicators:
@@ -206,6 +256,11 @@ class CompositeSpec:
             "entropy_shift",
             "treatment",
             "treatment_winmax",
+            "imputation",
+            "imputation_group",
+            "imputation_how",
+            "budget",
+            "bod_min_share",
             "name",
             "title_en",
             "title_zh",
@@ -245,7 +300,15 @@ class CompositeSpec:
                 )
             except (TypeError, ValueError, IndexError) as exc:
                 raise DataError(f"indicator {item['name']!r}: {exc}", source=source) from None
-        kw: dict[str, Any] = {k: d[k] for k in known - {"indicators", "minmax_range", "meta"} if k in d}
+        kw: dict[str, Any] = {
+            k: d[k] for k in known - {"indicators", "minmax_range", "meta", "budget"} if k in d
+        }
+        if d.get("budget") is not None:
+            kw["budget"] = _read_budget(d["budget"], [i.name for i in inds], source)
+        if kw.get("imputation_group") is not None:
+            kw["imputation_group"] = str(kw["imputation_group"])
+        if "bod_min_share" in kw:
+            kw["bod_min_share"] = float(kw["bod_min_share"])
         if "minmax_range" in d:
             r = d["minmax_range"]
             kw["minmax_range"] = (float(r[0]), float(r[1]))
@@ -291,6 +354,13 @@ class CompositeSpec:
             "entropy_shift": self.entropy_shift,
             "treatment": self.treatment,
             "treatment_winmax": self.treatment_winmax,
+            "imputation": self.imputation,
+            "imputation_group": self.imputation_group,
+            "imputation_how": self.imputation_how,
+            "budget": None
+            if self.budget is None
+            else [dict(zip(self.names, row, strict=True)) for row in self.budget],
+            "bod_min_share": self.bod_min_share,
             "indicators": [
                 {
                     "name": i.name,
@@ -304,6 +374,46 @@ class CompositeSpec:
                 for i in self.indicators
             ],
         }
+
+
+def _read_budget(raw: Any, names: Sequence[str], source: str | None) -> tuple[tuple[float, ...], ...]:
+    """Experts' budgets from a spec: a list with one mapping ``indicator: points`` per expert.
+
+    Every indicator must be named by every expert (0 points is written out), so that a
+    misspelt or forgotten indicator is an error rather than a silent zero.
+    """
+    if not isinstance(raw, list) or not raw:
+        raise DataError(
+            "'budget' must be a non-empty list", source=source, column="budget",
+            expected="one mapping indicator: points per expert",
+        )  # fmt: skip
+    rows = []
+    for e, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise DataError(
+                f"budget of expert #{e + 1} is {item!r}", source=source, column="budget",
+                expected="a mapping indicator: points",
+            )  # fmt: skip
+        unknown = sorted(set(map(str, item)) - set(names))
+        missing = [n for n in names if n not in item]
+        if unknown or missing:
+            raise DataError(
+                f"budget of expert #{e + 1}: "
+                + "; ".join(
+                    ([f"unknown indicator(s) {', '.join(unknown)}"] if unknown else [])
+                    + ([f"no points for {', '.join(missing)}"] if missing else [])
+                ),
+                source=source,
+                column="budget",
+                expected="points (0 allowed) for every indicator of the spec",
+            )
+        try:
+            rows.append(tuple(float(item[n]) for n in names))
+        except (TypeError, ValueError):
+            raise DataError(
+                f"budget of expert #{e + 1} has a value that is not a number", source=source, column="budget"
+            ) from None
+    return tuple(rows)
 
 
 def _canon(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -336,6 +446,18 @@ def _require_params(spec: CompositeSpec, normalization: str, weighting: str) -> 
             )
         if sum(float(i.weight or 0.0) for i in spec.indicators) <= 0:
             raise DataError("user weights sum to zero", column="weight", expected="a positive total")
+    if weighting == "budget" and getattr(spec, "budget", None) is None:
+        raise DataError(
+            "weighting 'budget' needs the experts' budgets",
+            column="budget",
+            expected="budget: a list with one mapping indicator: points per expert",
+        )
+    if weighting == "benefit_of_doubt" and getattr(spec, "aggregation", "arithmetic") != "arithmetic":
+        raise DataError(
+            f"weighting 'benefit_of_doubt' with aggregation {spec.aggregation!r}",
+            column="aggregation",
+            expected="aggregation arithmetic (the benefit-of-the-doubt score is a weighted sum)",
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -358,13 +480,34 @@ def prepare_data(
     *,
     regions: Sequence[str] | None = None,
     years: Sequence[int] | None = None,
+    allow_missing: bool = False,
 ) -> CompositeData:
     """The indicator cube of ``spec``'s indicators, checked for gaps and non-finite values.
 
     A :class:`Panel` contributes the years in which every indicator has data (or
-    ``years``); any missing region-year cell is a :class:`DataError` naming it.
+    ``years``); any missing region-year cell is a :class:`DataError` naming it — unless
+    ``allow_missing`` (the spec imputes), when missing cells are NaN and the regions are
+    all those with a value of any indicator.
     """
     names = spec.names
+    if isinstance(data, Panel) and allow_missing:
+        wides = [data.wide(n) for n in names]  # raises for an unknown indicator
+        if years is None:
+            common = set.intersection(*(set(int(c) for c in w.columns) for w in wides))
+            if not common:
+                raise DataError(
+                    f"indicators {', '.join(names)} share no year",
+                    source=data.source,
+                    expected="a common year",
+                )
+            years = sorted(common)
+        if regions is None:
+            regions = [r for r in data.regions if any(r in w.index for w in wides)]
+        x = np.stack(
+            [w.reindex(index=list(regions), columns=list(years)).to_numpy(dtype=float).T for w in wides],
+            axis=-1,
+        )
+        return CompositeData(x, names, tuple(regions), tuple(int(y) for y in years))
     if isinstance(data, Panel):
         have = [set(data.years_of(n)) for n in names]  # raises for an unknown indicator
         if years is None:
@@ -400,7 +543,7 @@ def prepare_data(
         raise DataError(f"{len(regions)} region labels for {n} units")
     if years is not None and len(years) != T:
         raise DataError(f"{len(years)} year labels for {T} years")
-    bad = ~np.isfinite(x)
+    bad = np.isinf(x) if allow_missing else ~np.isfinite(x)
     if bad.any():
         t, i, j = np.argwhere(bad)[0]
         r = regions[i] if regions is not None else f"#{i}"
@@ -628,6 +771,28 @@ def compute_weights(
         return np.full(k, 1.0 / k), []
     if method == "user":
         return user_weights(spec, cols), []
+    if method == "budget":
+        from regcoord.measure.weighting import budget_allocation_weights
+
+        assert spec.budget is not None  # checked by the spec
+        bw = budget_allocation_weights(np.array(spec.budget)[:, cols], names=names)
+        w = bw.weights
+        if w.sum() <= 0:
+            raise DataError(
+                f"the experts gave no points to {', '.join(names)}",
+                column="budget",
+                expected="a positive total",
+            )
+        return w / w.sum(), [
+            f"weights budget allocation: {len(spec.budget)} expert(s), "
+            + ", ".join(f"{n} {v:.3g} (sd {s:.2g})" for n, v, s in zip(names, bw.weights, bw.sd, strict=True))
+        ]
+    if method == "benefit_of_doubt":
+        raise DataError(
+            "weighting 'benefit_of_doubt' gives each unit its own weights, not one weight vector",
+            column="weighting",
+            expected="composite_index (which solves the benefit-of-the-doubt programmes) or another weighting",
+        )
     z = minmax01(x, spec, cols)
     if method == "entropy":
         return entropy_weights(z, shift=spec.entropy_shift, names=names)
@@ -681,6 +846,9 @@ def rank_desc(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 # result and entry point
 
 
+IMPUTED_COLUMNS = ("region", "year", "indicator", "method", "value")
+
+
 @dataclass(frozen=True)
 class CompositeResult:
     """Scores and ranks per region-year, the weights and normalized values used, and the log."""
@@ -696,6 +864,12 @@ class CompositeResult:
     years: tuple[int, ...] | None
     spec: CompositeSpec
     log: tuple[str, ...]
+    #: the imputed cells: region, year, indicator, method, value (empty without imputation)
+    imputed: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(IMPUTED_COLUMNS)))
+    #: the indicators the outlier treatment changed, per pool (empty without treatment)
+    treated: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: benefit of the doubt only: each unit's own weights (n_years, n_units, n_indicators)
+    unit_weights: np.ndarray | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """One row per region-year: score, rank and pillar scores."""
@@ -728,8 +902,134 @@ class CompositeResult:
             "ranks": self.ranks.tolist(),
             "weights": self.weights.tolist(),
             "pillar_scores": self.pillar_scores.tolist(),
+            "imputed": _records(self.imputed),
+            "treated": _records(self.treated),
+            "unit_weights": None if self.unit_weights is None else self.unit_weights.tolist(),
             "log": list(self.log),
         }
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows (NaN as None, NumPy scalars as Python numbers)."""
+    out = []
+    for rec in frame.to_dict(orient="records"):
+        row = {}
+        for key, v in rec.items():
+            if isinstance(v, np.generic):
+                v = v.item()
+            if isinstance(v, float) and not np.isfinite(v):
+                v = None
+            row[str(key)] = v
+        out.append(row)
+    return out
+
+
+def complete_data(
+    data: Panel | ArrayLike,
+    spec: CompositeSpec,
+    *,
+    regions: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+    groups: Sequence[Any] | None = None,
+) -> tuple[CompositeData, pd.DataFrame, list[str]]:
+    """The indicator cube with the spec's imputation applied (the first step), the imputed cells and log.
+
+    Group methods work on each year's cross-section (units x indicators) with the groups of
+    ``groups`` (one label per unit), else of the Panel attribute ``spec.imputation_group``,
+    else all units as one group; ``em`` on each year's cross-section; ``time_series`` on
+    each region and indicator over the years.  The functions are those of
+    :mod:`regcoord.measure.imputation`, which raise when a cell cannot be filled.
+    """
+    empty = pd.DataFrame(columns=list(IMPUTED_COLUMNS))
+    if spec.imputation == "none":
+        return prepare_data(data, spec, regions=regions, years=years), empty, []
+    from regcoord.measure.imputation import impute, impute_time_series
+
+    cube = prepare_data(data, spec, regions=regions, years=years, allow_missing=True)
+    x = cube.x
+    T, n, k = x.shape
+    if not np.isnan(x).any():
+        return cube, empty, [f"impute {spec.imputation}: no missing cell"]
+    ys: tuple[int, ...] = cube.years if cube.years is not None else tuple(range(T))
+    names = list(spec.names)
+    rows: list[dict[str, Any]] = []
+    filled = x.copy()
+    if spec.imputation == "time_series":
+        t_i, u_i, j_i = (a.ravel() for a in np.meshgrid(range(T), range(n), range(k), indexing="ij"))
+        long = pd.DataFrame(
+            {
+                "region": np.array(cube.regions, dtype=object)[u_i],
+                "year": np.array(ys)[t_i],
+                "indicator": np.array(names, dtype=object)[j_i],
+                "value": x.ravel(),
+            }
+        )
+        r = impute_time_series(long, how=spec.imputation_how)
+        full = r.values.set_index(["year", "region", "indicator"])["value"]
+        idx = pd.MultiIndex.from_product([list(ys), list(cube.regions), names])
+        filled = full.reindex(idx).to_numpy(dtype=float).reshape(T, n, k)
+        for (reg, yr), ind, val in zip(
+            r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True
+        ):
+            rows.append(
+                {
+                    "region": reg,
+                    "year": int(yr) if cube.years is not None else None,
+                    "indicator": ind,
+                    "method": r.method,
+                    "value": float(val),
+                }
+            )
+    else:
+        g: list[Any] | None = None
+        if groups is not None:
+            g = list(groups)
+            if len(g) != n:
+                raise DataError(
+                    f"{len(g)} group labels for {n} units", column="groups", expected="one per unit"
+                )
+        elif spec.imputation_group is not None:
+            if not isinstance(data, Panel):
+                raise DataError(
+                    f"imputation_group {spec.imputation_group!r} needs a Panel with that region attribute",
+                    column="imputation_group",
+                    expected="a Panel, or the groups passed as groups=",
+                )
+            g = data.group_labels(spec.imputation_group, cube.regions)
+        for t in range(T):
+            if not np.isnan(x[t]).any():
+                continue
+            frame = pd.DataFrame(x[t], index=list(cube.regions), columns=names)
+            try:
+                r = impute(frame, method=spec.imputation, groups=g)
+            except DataError as exc:
+                where = f" in {ys[t]}" if cube.years is not None else ""
+                raise DataError(
+                    f"imputation {spec.imputation}: {exc.problem}{where}",
+                    column=exc.column,
+                    expected=exc.expected,
+                ) from None
+            filled[t] = r.values.to_numpy(dtype=float)
+            for unit, ind, val in zip(
+                r.imputed["unit"], r.imputed["indicator"], r.imputed["value"], strict=True
+            ):
+                rows.append(
+                    {
+                        "region": unit,
+                        "year": ys[t] if cube.years is not None else None,
+                        "indicator": ind,
+                        "method": r.method
+                        + (f" by {spec.imputation_group}" if spec.imputation_group else ""),
+                        "value": float(val),
+                    }
+                )
+    imputed = pd.DataFrame(rows, columns=list(IMPUTED_COLUMNS))
+    log = [f"impute {spec.imputation}: {len(imputed)} cell(s) filled"] + [
+        f"impute {row.indicator} of {row.region}{'' if row.year is None or pd.isna(row.year) else f' in {row.year}'}: "
+        f"{row.value:.6g} ({row.method})"
+        for row in imputed.itertuples()
+    ]
+    return CompositeData(filled, cube.indicators, cube.regions, cube.years), imputed, log
 
 
 def composite_index(
@@ -738,19 +1038,30 @@ def composite_index(
     *,
     regions: Sequence[str] | None = None,
     years: Sequence[int] | None = None,
+    groups: Sequence[Any] | None = None,
 ) -> CompositeResult:
     """Build the composite index of ``spec`` on ``data`` (see the module docstring for every rule).
+
+    Imputation (``spec.imputation``, :func:`complete_data`) comes first; ``groups`` (one
+    label per unit) are the groups of a group-mean/median imputation of array data.  With
+    ``weighting="benefit_of_doubt"`` each unit's score is its benefit-of-the-doubt score
+    on the normalized values (one HiGHS linear programme per unit over the pool) and
+    its own weights are in ``unit_weights``; ``weights`` then holds, per indicator, the
+    mean over units of each unit's weights rescaled to sum 1 (a summary only: weights
+    vary by unit).  A unit at the minimum of every min-max [0, 1] indicator scores 0; use
+    ``minmax_range: [1, 100]`` or ``distance_to_target`` for scores in (0, 1].
 
     Pillar scores aggregate each pillar's indicators with the same method and the
     indicator weights rescaled to sum 1 within the pillar (they are the subsystem scores
     ``U`` of :func:`regcoord.measure.coupling.coupling_coordination`); the overall score
     aggregates all indicators with the full weight vector.
     """
-    cube = prepare_data(data, spec, regions=regions, years=years)
+    cube, imputed, ilog = complete_data(data, spec, regions=regions, years=years, groups=groups)
     x = cube.x
     T, n, k = x.shape
     log: list[str] = [
         f"data: {n} units x {T} year(s) x {k} indicators",
+        *ilog,
         f"direction: cost indicators turned around: {', '.join(i.name for i in spec.indicators if i.direction == 'cost') or 'none'}",
         f"normalize {spec.normalization} ({spec.pooling})"
         + "".join(f"; {i.name}: {i.normalization}" for i in spec.indicators if i.normalization),
@@ -758,13 +1069,16 @@ def composite_index(
         f"aggregate {spec.aggregation}",
     ]
     pools = [x.reshape(T * n, k)] if spec.pooling == "pooled" else [x[t] for t in range(T)]
-    zs, ws = [], []
-    for pool in pools:
+    bod = spec.weighting == "benefit_of_doubt"
+    zs, ws, treated = [], [], []
+    for q, pool in enumerate(pools):
         if spec.treatment != "none":
-            pool, lt = _treat(pool, spec)
+            pool, lt, rep = _treat(pool, spec)
             log += lt
+            pool_name = "pooled" if spec.pooling == "pooled" else (cube.years[q] if cube.years else q)
+            treated.append(rep.assign(pool=pool_name))
         z, lg = _normalize_by_indicator(pool, spec)
-        w, lw = compute_weights(pool, spec.weighting, spec)
+        w, lw = (np.full(k, np.nan), []) if bod else compute_weights(pool, spec.weighting, spec)
         zs.append(z)
         ws.append(w)
         log += lg + lw
@@ -774,6 +1088,13 @@ def composite_index(
     else:
         Z = np.stack(zs)
         W = np.stack(ws)
+    UW = None
+    bod_scores = bod_pillars = None
+    pillars = spec.pillars
+    if bod:
+        bod_scores, UW, bod_pillars = _benefit_of_doubt(Z, zs, spec, pillars, log)
+        shares = UW / np.where(UW.sum(axis=2, keepdims=True) > 0, UW.sum(axis=2, keepdims=True), 1.0)
+        W = shares.mean(axis=1)
     if spec.aggregation == "geometric" and (Z <= 0).any():
         t, i, j = np.argwhere(Z <= 0)[0]
         y = f" in {cube.years[t]}" if cube.years is not None else ""
@@ -784,7 +1105,6 @@ def composite_index(
             expected="normalization minmax with minmax_range [1, 100], goalposts above zero, or distance_to_target",
         )
     scores = np.empty((T, n))
-    pillars = spec.pillars
     P = np.full((T, n, len(pillars)), np.nan)
     member = np.array([[i.pillar == p for i in spec.indicators] for p in pillars], dtype=bool).reshape(
         len(pillars), k
@@ -798,6 +1118,10 @@ def composite_index(
         # TOPSIS ideal/anti-ideal points from the pool the values were normalized over
         pool_z = Z.reshape(-1, k) if spec.pooling == "pooled" else Z[t]
         hi, lo = pool_z.max(axis=0), pool_z.min(axis=0)
+        if bod_scores is not None and bod_pillars is not None:
+            scores[t] = bod_scores[t]
+            P[t] = bod_pillars[t]
+            continue
         scores[t] = aggregate(Z[t], W[t], spec.aggregation, ideal=hi, anti=lo)
         for p in range(len(pillars)):
             m = member[p]
@@ -821,7 +1145,58 @@ def composite_index(
         years=cube.years,
         spec=spec,
         log=tuple(log),
+        imputed=imputed,
+        treated=pd.concat(treated, ignore_index=True) if treated else pd.DataFrame(),
+        unit_weights=UW,
     )
+
+
+def _benefit_of_doubt(
+    Z: np.ndarray, zs: list[np.ndarray], spec: CompositeSpec, pillars: tuple[str, ...], log: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Benefit-of-the-doubt scores (T, n), unit weights (T, n, k) and pillar scores (T, n, P) per pool.
+
+    :func:`regcoord.measure.weighting.benefit_of_doubt` on each pool of normalized values
+    (all region-years when pooled, each year otherwise); a pillar's score is the
+    benefit-of-the-doubt score on that pillar's indicators alone.
+    """
+    from regcoord.measure.weighting import benefit_of_doubt
+
+    T, n, k = Z.shape
+
+    def solve(z: np.ndarray, names: Sequence[str]) -> Any:
+        try:
+            return benefit_of_doubt(z, min_share=spec.bod_min_share, names=names)
+        except DataError as exc:
+            raise DataError(
+                f"weighting benefit_of_doubt after normalization {spec.normalization}: {exc.problem}",
+                column=exc.column,
+                expected=exc.expected,
+            ) from None
+
+    scores, weights, P = [], [], []
+    for z in zs:
+        r = solve(z, spec.names)
+        scores.append(r.scores)
+        weights.append(r.weights)
+        pillar_scores = []
+        for p in pillars:
+            cols = [j for j, i in enumerate(spec.indicators) if i.pillar == p]
+            pillar_scores.append(solve(z[:, cols], [spec.names[j] for j in cols]).scores)
+        P.append(np.column_stack(pillar_scores) if pillar_scores else np.empty((len(z), 0)))
+    log.append(
+        f"weights benefit_of_doubt: one HiGHS linear programme per unit over {len(zs[0])} row(s) per pool"
+        + (
+            f", each indicator at least {spec.bod_min_share:g} of a unit's score"
+            if spec.bod_min_share
+            else ""
+        )
+        + "; weights vary by unit (unit_weights)"
+    )
+    S = np.concatenate(scores).reshape(T, n) + 0.0  # + 0.0 turns HiGHS's -0.0 into 0.0
+    UW = np.maximum(np.concatenate(weights).reshape(T, n, k), 0.0)
+    PP = np.concatenate(P).reshape(T, n, len(pillars)) + 0.0
+    return S, UW, PP
 
 
 def _normalize_by_indicator(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.ndarray, list[str]]:
@@ -839,7 +1214,7 @@ def _normalize_by_indicator(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.n
     return z, log
 
 
-def _treat(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.ndarray, list[str]]:
+def _treat(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.ndarray, list[str], pd.DataFrame]:
     """Outlier treatment of a pool (rows x indicators) by :func:`regcoord.measure.treatment.treat_outliers`."""
     from regcoord.measure.treatment import treat_outliers
 
@@ -852,7 +1227,8 @@ def _treat(pool: np.ndarray, spec: CompositeSpec) -> tuple[np.ndarray, list[str]
         for row in r.report.itertuples()
         if row.action != "none"
     ]
-    return r.values.to_numpy(dtype=float), log
+    changed = r.report[r.report["action"] != "none"].reset_index(drop=True)
+    return r.values.to_numpy(dtype=float), log, changed
 
 
 def bundled_specs() -> list[str]:

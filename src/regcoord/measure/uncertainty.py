@@ -26,6 +26,13 @@ discrete, so 10,000 draws hit at most ``prod(n_choices)`` configurations).  Quan
 computed from the distinct configurations and their draw counts, identical to
 ``numpy.percentile`` (linear interpolation) on the expanded draws.
 
+Imputation (``spec.imputation``) is applied once, before the draws, exactly as
+:func:`~regcoord.measure.composite.composite_index` applies it; it is not a factor.  A
+step that the analysis cannot replay is refused with an error naming it, never skipped:
+the outlier treatment, per-indicator normalization overrides, and benefit-of-the-doubt
+weighting (each unit has its own weights, not one vector a draw could use or perturb).
+Budget-allocation weights (``weighting: budget``) are one vector and can be drawn.
+
 Geometric aggregation needs positive values: for it, each normalized indicator is mapped
 linearly onto [1, 100] over the normalization pool (a monotone transform; stated in the
 log), as the JRC's COINr documentation advises for geometric means.
@@ -47,10 +54,10 @@ from regcoord.measure._validation import Progress, check_count
 from regcoord.measure.composite import (
     AGGREGATIONS,
     CompositeSpec,
+    complete_data,
     composite_index,
     compute_weights,
     normalize,
-    prepare_data,
     rank_desc,
 )
 
@@ -75,6 +82,8 @@ def default_factors(spec: CompositeSpec, *, drop_indicator: bool = True) -> tupl
     weights = ["equal", "entropy", "critic", "pca"]
     if all(i.weight is not None for i in spec.indicators):
         weights.append("user")
+    if spec.budget is not None:
+        weights.append("budget")
     out = [
         Factor("normalization", tuple(norms)),
         Factor("weighting", tuple(weights)),
@@ -85,8 +94,20 @@ def default_factors(spec: CompositeSpec, *, drop_indicator: bool = True) -> tupl
     return tuple(out)
 
 
-def _check_spec_supported(spec: CompositeSpec) -> None:
+_BOD_REFUSAL = (
+    "weighting 'benefit_of_doubt' gives each unit its own optimal weights, which {what} cannot {verb}"
+)
+
+
+def _check_spec_supported(spec: CompositeSpec, what: str = "the uncertainty analysis") -> None:
     """The Monte Carlo replays normalization, weighting and aggregation only: refuse what it would skip."""
+    if spec.weighting == "benefit_of_doubt":
+        verb = "perturb" if what == "noisy weights" else "replay as one weight vector per draw"
+        raise DataError(
+            _BOD_REFUSAL.format(what=what, verb=verb),
+            column="weighting",
+            expected="another weighting for the analysis, e.g. spec.with_choices(weighting='equal')",
+        )
     if spec.treatment != "none":
         raise DataError(
             f"the uncertainty analysis does not replay the outlier treatment ({spec.treatment!r})",
@@ -127,6 +148,14 @@ def _check_factors(
             if f.name == "normalization":
                 spec.with_choices(normalization=c)  # validates the name and the spec's goalposts/targets
             elif f.name == "weighting":
+                if c == "benefit_of_doubt":
+                    raise DataError(
+                        _BOD_REFUSAL.format(
+                            what="the uncertainty analysis", verb="draw as a weighting choice"
+                        ),
+                        column="factors",
+                        expected="weighting choices among equal, entropy, critic, pca, user, correlation, budget",
+                    )
                 spec.with_choices(weighting=c)
             elif f.name == "aggregation":
                 spec.with_choices(aggregation=c)
@@ -149,8 +178,9 @@ class _Engine:
         factors: tuple[Factor, ...],
         year: int | None,
         regions: Sequence[str] | None,
+        groups: Sequence[Any] | None = None,
     ) -> None:
-        cube = prepare_data(data, spec, regions=regions)
+        cube, _imputed, ilog = complete_data(data, spec, regions=regions, groups=groups)
         T, n, k = cube.x.shape
         if year is None:
             t = T - 1
@@ -160,7 +190,7 @@ class _Engine:
             t = cube.years.index(year)
         self.t, self.cube, self.spec, self.factors = t, cube, spec, factors
         self.n, self.k = n, k
-        self.log: list[str] = []
+        self.log: list[str] = list(ilog)
         by = {f.name: f.choices for f in factors}
         self.choices = {
             "normalization": tuple(by.get("normalization", (spec.normalization,))),
@@ -315,17 +345,19 @@ def uncertainty_analysis(
     year: int | None = None,
     regions: Sequence[str] | None = None,
     progress: Progress | None = None,
+    groups: Sequence[Any] | None = None,
 ) -> UncertaintyResult:
     """Monte Carlo over the methodological choices (see the module docstring) for one year.
 
     ``year`` defaults to the last year of a panel; normalization and weights use the
     spec's pooling (the whole panel when pooled).  ``seed`` is required: the same seed
-    gives the same draws.
+    gives the same draws.  ``groups``: the units' groups of a group-mean/median imputation
+    of array data (as in :func:`~regcoord.measure.composite.composite_index`).
     """
     n_draws = check_count(n_draws, "n_draws", minimum=1)
     _check_spec_supported(spec)
     fs = _check_factors(spec, factors)
-    eng = _Engine(data, spec, fs, year, regions)
+    eng = _Engine(data, spec, fs, year, regions, groups)
     configs = draw_configurations(eng.sizes, n_draws, seed)
     ranks_u, inverse = eng.ranks(configs, progress)
     counts = np.bincount(inverse, minlength=ranks_u.shape[1])
@@ -428,6 +460,7 @@ def sensitivity_analysis(
     conf_level: float = 0.95,
     progress: Progress | None = None,
     second_order: bool = False,
+    groups: Sequence[Any] | None = None,
 ) -> SobolResult:
     """Sobol S1 and ST of every factor on every region's rank (see the module docstring).
 
@@ -445,12 +478,12 @@ def sensitivity_analysis(
 
     if n_base < 2 or n_base & (n_base - 1):
         raise DataError(f"n_base = {n_base}", expected="a power of 2 (Sobol' sequence), at least 2")
-    _check_spec_supported(spec)
+    _check_spec_supported(spec, "the sensitivity analysis")
     fs = _check_factors(spec, factors)
     varying = tuple(f for f in fs if len(f.choices) > 1)
     if not varying:
         raise DataError("no factor has more than one choice", column="factors", expected="something to vary")
-    eng = _Engine(data, spec, fs, year, regions)
+    eng = _Engine(data, spec, fs, year, regions, groups)
     D = len(varying)
     problem = {"num_vars": D, "names": [f.name for f in varying], "bounds": [[0.0, 1.0]] * D}
     X = sobol_sample.sample(problem, n_base, calc_second_order=second_order, seed=seed)
@@ -533,6 +566,7 @@ def noisy_weights_analysis(
     seed: int,
     year: int | None = None,
     regions: Sequence[str] | None = None,
+    groups: Sequence[Any] | None = None,
 ) -> UncertaintyResult:
     """Rank intervals when the weights are uncertain: each weight varies by up to ``noise`` of itself.
 
@@ -543,7 +577,7 @@ def noisy_weights_analysis(
     draw is one matrix product of the normalized values with the drawn weights.  TOPSIS
     (whose ideal points depend on the weights) is refused rather than approximated.
     """
-    _check_spec_supported(spec)
+    _check_spec_supported(spec, "noisy weights")
     if spec.aggregation == "topsis":
         raise DataError(
             "noisy weights with TOPSIS aggregation", column="aggregation", expected="arithmetic or geometric"
@@ -553,7 +587,7 @@ def noisy_weights_analysis(
         raise DataError(f"noise {noise}", expected="a share between 0 and 1 (e.g. 0.25 for +-25 %)")
     if isinstance(n_draws, bool) or int(n_draws) != n_draws or n_draws < 1:
         raise DataError(f"n_draws is {n_draws!r}", expected="a whole number >= 1")
-    nominal = composite_index(data, spec, regions=regions)
+    nominal = composite_index(data, spec, regions=regions, groups=groups)
     if year is None:
         t = len(nominal.years) - 1 if nominal.years is not None else 0
     elif nominal.years is None or year not in nominal.years:
@@ -586,5 +620,8 @@ def noisy_weights_analysis(
         n_draws=int(n_draws),
         n_configurations=int(n_draws),
         seed=seed,
-        log=(f"noisy weights: {n_draws} draws, each weight x (1 + U(-{f:g}, {f:g})), rescaled; seed {seed}",),
+        log=(
+            f"noisy weights: {n_draws} draws, each weight x (1 + U(-{f:g}, {f:g})), rescaled; seed {seed}",
+            *(line for line in nominal.log if line.startswith("impute")),
+        ),
     )
