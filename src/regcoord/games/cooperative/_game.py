@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from regcoord.data import read_table
 from regcoord.errors import DataError, RegcoordError
 
 FloatArray = npt.NDArray[np.float64]
@@ -163,22 +164,17 @@ class TUGame:
 
     @classmethod
     def from_csv(cls, path: str | Path, players: Sequence[str] | None = None) -> TUGame:
-        """Read a CSV with columns ``coalition`` (names joined by ``+``) and ``value``.
+        """Read a table with columns ``coalition`` (names joined by ``+``) and ``value``.
+
+        The file is CSV (UTF-8 or GBK/GB 18030), XLSX or XLS, read by :func:`regcoord.data.read_table`.
 
         One row per non-empty coalition; the empty coalition may be omitted.  Row numbers in
         errors are the file's own (the header is row 1).
         """
         p = Path(path)
-        try:
-            frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
-            )
-        except FileNotFoundError:
-            raise DataError("file not found", source=str(p)) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise DataError(
-                f"cannot read the file as CSV: {exc}", source=str(p), expected="a CSV file"
-            ) from None
+        frame, _ = read_table(p)
+        frame = frame.map(lambda v: str(v).strip())
+        frame = frame[(frame != "").any(axis=1)]
         return cls.from_table(frame, players=players, source=str(p))
 
     @classmethod
