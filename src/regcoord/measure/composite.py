@@ -55,6 +55,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
+from regcoord._display import FrameHTML
 from regcoord.data import Panel
 from regcoord.errors import DataError
 
@@ -638,7 +639,7 @@ def rank_desc(scores: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class CompositeResult:
+class CompositeResult(FrameHTML):
     """Scores and ranks per region-year, the weights and normalized values used, and the log."""
 
     scores: np.ndarray  # (n_years, n_units)

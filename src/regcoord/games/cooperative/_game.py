@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.data import read_table
 from regcoord.errors import DataError, RegcoordError
 
@@ -65,7 +66,7 @@ def members(mask: int, n: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True, eq=False)
-class TUGame:
+class TUGame(FrameHTML):
     """A cooperative game with transferable utility.
 
     Attributes
@@ -476,7 +477,7 @@ def _names_of(key: Any) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class Allocation:
+class Allocation(FrameHTML):
     """A payoff vector with its players kept.
 
     Attributes
