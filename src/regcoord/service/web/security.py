@@ -25,8 +25,8 @@ import hmac
 import secrets
 
 from fastapi import HTTPException, Request
-from itsdangerous import BadSignature, Signer
 from fastapi.responses import HTMLResponse
+from itsdangerous import BadSignature, Signer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -89,7 +89,7 @@ def is_web_path(path: str) -> bool:
     return not (
         path.startswith("/api/")
         or path.startswith("/static/")
-        or path in ("/openapi.json", "/docs", "/redoc", "/healthz")
+        or path in ("/openapi.json", "/docs", "/redoc", "/healthz", "/readyz", "/metrics")
         or path.startswith("/docs/")
     )
 
