@@ -67,13 +67,16 @@ def serve(
         else:
             app.state.engine.dispose()
             uvicorn.run(
-                "regcoord.service.app:create_app",
+                "regcoord.service.observability:worker_app",
                 factory=True,
                 host=host,
                 port=port,
                 workers=workers,
                 log_config=None,
                 proxy_headers=True,
+                # a worker imports numpy, pandas and SciPy before it answers the supervisor's
+                # ping: uvicorn's 5 s default restarts workers in a loop on a busy host
+                timeout_worker_healthcheck=60,
             )
 
 

@@ -214,3 +214,13 @@ def install(app: FastAPI) -> None:
 
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(_RequestMiddleware, latency=latency, hsts=settings.cookie_secure)
+
+
+def worker_app() -> FastAPI:
+    """Application factory of a ``serve --workers N`` process: settings, logging, then the app."""
+    from regcoord.service.app import create_app
+    from regcoord.service.config import Settings
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
+    return create_app(settings)
