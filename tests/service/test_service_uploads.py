@@ -7,6 +7,7 @@ reference is the existing CSV test of the import (0.9 <= 1 in progress, 1.3 > 1 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -66,3 +67,50 @@ def test_binary_upload_is_refused_naming_the_file(world: Any) -> None:
     )
     assert r.status_code == 422
     assert "photo.csv" in r.text and "GBK" in r.text
+
+
+# -- the reform workbench upload reads the same files --------------------------------------------
+REFORM_ROWS: list[list[Any]] = [
+    ["region", "population", "standard_expenditure", "standard_revenue", "coefficient"],
+    ["青海", 594, 500, 100, 0.90],
+    ["广东", 12601, 900, 500, 0.5171],
+    ["北京", 2189, 300, 200, 0.20],
+    ["上海", 2487, 400, 450, 0.5],
+]
+
+
+def _csrf(page: str) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert m is not None
+    return m.group(1)
+
+
+def _guangdong(page: str) -> list[str]:
+    body = page.split('id="regions"', 1)[1].split("</table>", 1)[0]
+    tr = next(t for t in body.split("<tr>") if "Guangdong" in t or "广东" in t)
+    return re.findall(r"<td[^>]*>([^<]*)</td>", tr)[1:4]
+
+
+@pytest.mark.parametrize("name", list(MAKERS))
+def test_reform_workbench_upload_reads_officials_files(world: Any, name: str) -> None:
+    w = world
+    token = _csrf(w.client.get("/login").text)
+    r = w.client.post(
+        "/login",
+        data={"username": "off-33", "password": "test-password-1", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    token = _csrf(w.client.get("/reforms").text)
+    form = {
+        "scheme": "china_balanced_transfer",
+        "date": "2026-06-30",
+        "p.coefficient": "0.9",
+        "csrf_token": token,
+    }
+    r = w.client.post(
+        "/reforms/calculate?lang=en", data=form, files={"file": (name, MAKERS[name](REFORM_ROWS))}
+    )
+    assert r.status_code == 200, r.text
+    # the same numbers as the text upload of tests/service/test_reforms_web.py (Guangdong 206.84 -> 360.00)
+    assert _guangdong(r.text) == ["206.84", "360.00", "153.16"]
