@@ -211,3 +211,16 @@ def test_coalition_values_from_every_format(tmp_path, name):
     path = _write(tmp_path, name, rows)
     game = TUGame.from_csv(path)
     assert game.value(frozenset({"甲", "乙"})) == 60 and game.value(frozenset({"甲", "乙", "丙"})) == 90
+
+
+@pytest.mark.parametrize("name", list(MAKERS))
+def test_cli_tables_read_every_format_like_the_utf8_csv(tmp_path, name):
+    from regcoord.cli._input import read_csv
+
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        "\n".join(",".join("" if c is None else str(c) for c in r) for r in ROWS) + "\n", encoding="utf-8"
+    )
+    path = _write(tmp_path, name)
+    for options in ({}, {"dtype": {"地区代码": str}}, {"dtype": str, "keep_default_na": False}):
+        pd.testing.assert_frame_equal(read_csv(path, **options), read_csv(plain, **options))
