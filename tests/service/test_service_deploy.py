@@ -237,3 +237,16 @@ def test_audit_length_reference_is_the_table(world: Any) -> None:
     with world.session() as s:
         n = s.scalar(sa.select(sa.func.count()).select_from(m.AuditEvent))
     assert _metric(world.get("/metrics").text, "regcoord_audit_chain_length") == n > 0
+
+
+def test_login_works_with_an_expired_session_cookie_present(world: Any) -> None:
+    c = world.client
+    c.cookies.set("regcoord_session", "expired-or-unknown-token")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+    assert token is not None
+    r = c.post(
+        "/login",
+        data={"username": "off-34", "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303, r.text

@@ -172,6 +172,7 @@ async def check_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-    bound = csrf_token_valid(request, cookie, request.cookies.get(SESSION_COOKIE))
+    # bound to the session WebSecurity resolved (None for an anonymous or expired session cookie)
+    bound = csrf_token_valid(request, cookie, getattr(request.state, "web_token", None))
     if not bound or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong / 表单校验失败，请刷新页面")
