@@ -224,3 +224,12 @@ def test_cli_tables_read_every_format_like_the_utf8_csv(tmp_path, name):
     path = _write(tmp_path, name)
     for options in ({}, {"dtype": {"地区代码": str}}, {"dtype": str, "keep_default_na": False}):
         pd.testing.assert_frame_equal(read_csv(path, **options), read_csv(plain, **options))
+
+
+def test_gbk_text_that_starts_like_an_ole_file_is_still_csv(tmp_path):
+    # "邢" is b"\xd0\xcf" in GBK, the first two bytes of an OLE2 (XLS) file; only the full
+    # eight-byte signature makes a workbook
+    ch = b"\xd0\xcf".decode("gbk")
+    rows = [[f"{ch}台代码", "year", "value"], ["11", 2015, 23014.6]]
+    table, _ = read_bytes(gbk_csv(rows), "upload")
+    assert list(table.columns) == [f"{ch}台代码", "year", "value"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from regcoord.data import decode_text, read_bytes
+from regcoord.data import decode_text, is_workbook, read_bytes
 from regcoord.errors import DataError
 
 
@@ -65,7 +65,7 @@ def read_csv(path: Path, **options: Any) -> pd.DataFrame:
         data = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read CSV ({exc})", source=str(path)) from None
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls") or data.startswith((b"PK\x03\x04", b"\xd0\xcf")):
+    if is_workbook(data, str(path)):
         table, _ = read_bytes(data, str(path))
         text = table.to_csv(index=False)
     else:

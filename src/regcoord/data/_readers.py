@@ -53,6 +53,11 @@ _EXCEL_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")
 ACCEPTED = ".csv (UTF-8 or GBK/GB 18030), .tsv, .xlsx, .xls or .parquet"
 
 
+def is_workbook(data: bytes, name: str) -> bool:
+    """True for an XLSX/XLS file: by its suffix, or by its first bytes (zip or OLE2 signature)."""
+    return Path(name).suffix.lower() in _EXCEL_SUFFIXES or data.startswith(_EXCEL_MAGIC)
+
+
 def decode_text(raw: bytes, *, source: str | None = None) -> str:
     """Text of a CSV file: UTF-8 (BOM allowed) or, failing that, GB 18030 (a superset of GBK).
 
@@ -130,7 +135,7 @@ def read_bytes(data: bytes, name: str, *, sheet: str | int | None = None) -> tup
     :class:`~regcoord.errors.DataError` naming the file.
     """
     suffix = Path(name).suffix.lower()
-    if suffix in _EXCEL_SUFFIXES or data.startswith(_EXCEL_MAGIC):
+    if is_workbook(data, name):
         return _read_excel(data, sheet, name), 2
     if suffix in _PARQUET_SUFFIXES:
         try:

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from regcoord.data import ACCEPTED, decode_text, read_bytes
+from regcoord.data import ACCEPTED, decode_text, is_workbook, read_bytes
 from regcoord.errors import DataError
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, idempotent, respond
 from regcoord.service.api.schemas import BreachOut, CreditOut, KPIReportIn, PaymentOut, ReportOut
@@ -33,7 +33,7 @@ def read_csv_upload(file: UploadFile | None) -> str:
         raise DataError("file larger than 5 MiB", column="file")
     name = file.filename or "upload.csv"
     try:
-        if name.lower().endswith((".xlsx", ".xlsm", ".xls")) or raw.startswith((b"PK\x03\x04", b"\xd0\xcf")):
+        if is_workbook(raw, name):
             table, _ = read_bytes(raw, name)
             return table.to_csv(index=False, lineterminator="\n")
         return decode_text(raw, source=name)
