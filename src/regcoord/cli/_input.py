@@ -7,11 +7,13 @@ expected, so that :func:`regcoord.cli._output.user_errors` shows it with exit co
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from regcoord.data import decode_text, is_workbook, read_bytes
 from regcoord.data._sniff import check_text_file
 from regcoord.errors import DataError
 
@@ -51,16 +53,28 @@ def parse_assignments(
 
 
 def read_csv(path: Path, **options: Any) -> pd.DataFrame:
-    """A CSV file as a frame (``options`` go to :func:`pandas.read_csv`), header names stripped.
+    """A table file as a frame (``options`` go to :func:`pandas.read_csv`), header names stripped.
 
-    A missing, unreadable or malformed file is a :class:`DataError` naming the file.
+    The file is read by the library's one reader policy (:func:`regcoord.data.read_bytes`):
+    CSV in UTF-8 or GBK/GB 18030, XLSX or XLS (first sheet); a workbook's cells are read as
+    the text a person sees and then parsed with ``options`` as a CSV would be.  A missing,
+    unreadable or malformed file is a :class:`DataError` naming the file.
     """
     if not path.exists():
         raise DataError("file not found", source=str(path))
-    check_text_file(path, "CSV")
     try:
-        frame = pd.read_csv(path, **options)
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"cannot read CSV ({exc})", source=str(path)) from None
+    if is_workbook(data, str(path)):
+        table, _ = read_bytes(data, str(path))
+        text = table.to_csv(index=False)
+    else:
+        check_text_file(path, "CSV")  # a PNG or PDF renamed .csv is said to be one
+        text = decode_text(data, source=str(path))
+    try:
+        frame = pd.read_csv(io.StringIO(text), **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(f"cannot read CSV ({exc})", source=str(path)) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame

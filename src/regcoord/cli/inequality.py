@@ -255,9 +255,16 @@ def inequality(
             raise DataError("--permutations tests the between-group share", expected="--group COL as well")
         panel = load_panel(data, allow_missing=allow_missing)
         if value is None:
-            if data not in DATASETS:
-                raise DataError("no indicator given", source=data, expected="--value COL")
-            value = DATASETS[data].default_value
+            if data in DATASETS:
+                value = DATASETS[data].default_value
+            elif len(panel.indicators) == 1:
+                value = panel.indicators[0]
+            else:
+                raise DataError(
+                    "no indicator given",
+                    source=data,
+                    expected=f"--value one of {', '.join(panel.indicators)}",
+                )
         blocks, left_out = _blocks(panel, value, weight, year, allow_missing)
         if allow_missing:
             report_dropped([str(d) for d in panel.dropped], left_out)

@@ -33,6 +33,13 @@ def serve(
     ] = False,
     host: Annotated[str, typer.Option(help="Interface to listen on. 监听地址。")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port. 端口。")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes (PostgreSQL and a fixed REGCOORD_SECRET_KEY when more than 1). 工作进程数。",
+        ),
+    ] = 1,
 ) -> None:
     """Migrate the database and start the service (OpenAPI at /openapi.json). 迁移数据库并启动服务。"""
     with service_errors():
@@ -40,8 +47,11 @@ def serve(
 
         from regcoord.service import migrate
         from regcoord.service.app import create_app
+        from regcoord.service.observability import configure_logging
 
         settings = _settings()
+        check_workers(workers, settings.database_url, secret_given="secret_key" in settings.model_fields_set)
+        configure_logging(settings.log_format)
         migrate.upgrade(settings.database_url)
         app = create_app(settings)
         if demo:
@@ -53,7 +63,40 @@ def serve(
                     f"demo users / 示例用户: {', '.join(info['users'])} — password / 密码: {info['password']}"
                 )
         err_console.print(f"database / 数据库: {settings.database_url}")
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        if workers == 1:
+            uvicorn.run(app, host=host, port=port, log_config=None, proxy_headers=True)
+        else:
+            app.state.engine.dispose()
+            uvicorn.run(
+                "regcoord.service.observability:worker_app",
+                factory=True,
+                host=host,
+                port=port,
+                workers=workers,
+                log_config=None,
+                proxy_headers=True,
+                # a worker imports numpy, pandas and SciPy before it answers the supervisor's
+                # ping: uvicorn's 5 s default restarts workers in a loop on a busy host
+                timeout_worker_healthcheck=60,
+            )
+
+
+def check_workers(workers: int, database_url: str, *, secret_given: bool) -> None:
+    """More than one worker needs PostgreSQL (SQLite serialises writers) and a fixed secret key."""
+    from regcoord.service.db import is_sqlite
+
+    if workers > 1 and is_sqlite(database_url):
+        raise DataError(
+            f"--workers {workers} with SQLite",
+            column="--workers",
+            expected="--workers 1 with SQLite, or a PostgreSQL REGCOORD_DATABASE_URL",
+        )
+    if workers > 1 and not secret_given:
+        raise DataError(
+            f"--workers {workers} without REGCOORD_SECRET_KEY",
+            column="REGCOORD_SECRET_KEY",
+            expected="one secret shared by all workers (environment, .env or secrets directory)",
+        )
 
 
 @db_app.command("upgrade")

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.compensation._payment import PRECISION, nonnegative, positive
 from regcoord.errors import DataError, RuleError
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, round_fen, to_decimal
@@ -71,7 +72,7 @@ def standard_equivalent(
 
 
 @dataclass(frozen=True)
-class ESVResult:
+class ESVResult(FrameHTML):
     """ESV by ecosystem type and service, with the unit values ``VC_k``."""
 
     types: tuple[str, ...]

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.compensation._payment import PRECISION, Payment, nonnegative
 from regcoord.errors import DataError
 from regcoord.rules import Trace, TraceBuilder, apportion_fen, round_fen, to_decimal
@@ -39,7 +40,7 @@ MODEL_NOTE = "configurable model, not an official rate"
 
 
 @dataclass(frozen=True)
-class GrainCompensation:
+class GrainCompensation(FrameHTML):
     """Receipts of net grain exporters and payments of net importers (one period)."""
 
     period: str
@@ -115,7 +116,7 @@ class ResourceFlow:
 
 
 @dataclass(frozen=True)
-class ResourceCompensation:
+class ResourceCompensation(FrameHTML):
     """Price-gap payments of importers to exporters."""
 
     period: str

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.compensation._payment import PRECISION, nonnegative
 from regcoord.errors import DataError
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, round_fen
@@ -34,7 +35,7 @@ __all__ = ["TaxShareResult", "relocated_tax_sharing"]
 
 
 @dataclass(frozen=True)
-class TaxShareResult:
+class TaxShareResult(FrameHTML):
     """Year-by-year split of the three taxes between origin and destination."""
 
     origin: str

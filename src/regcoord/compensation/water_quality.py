@@ -33,6 +33,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.compensation._payment import PRECISION, Payment, nonnegative, positive, ratios
 from regcoord.errors import DataError, RuleError
 from regcoord.rules import (
@@ -208,7 +209,7 @@ def p_index(
 
 
 @dataclass(frozen=True)
-class WaterQualitySettlement:
+class WaterQualitySettlement(FrameHTML):
     """One year of a two-party water-quality settlement (Xin'an type)."""
 
     year: int
@@ -427,7 +428,7 @@ def meets_thresholds(concentrations: Mapping[str, Any], thresholds: Mapping[str,
 
 
 @dataclass(frozen=True)
-class SegmentSettlement:
+class SegmentSettlement(FrameHTML):
     """Fund contributions, allocations and segment transfers of one year (Chishui type)."""
 
     period: str

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 
 LONG_COLUMNS = ("region", "year", "indicator", "value")
@@ -49,7 +50,7 @@ class PanelMatrix:
 
 
 @dataclass(frozen=True)
-class Panel:
+class Panel(FrameHTML):
     """Long-format indicator data.
 
     ``frame`` has the columns ``region`` (str), ``year`` (int), ``indicator`` (str) and

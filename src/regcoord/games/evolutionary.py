@@ -69,6 +69,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.integrate import solve_ivp
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.games.strategic import BimatrixGame, _as_float, classify
 
@@ -193,7 +194,7 @@ class RestPoint:
 
 
 @dataclass(frozen=True)
-class EvolutionaryAnalysis:
+class EvolutionaryAnalysis(FrameHTML):
     """Rest points of the basin compensation dynamics, their stability and the ESS."""
 
     parameters: dict[str, float]
@@ -239,7 +240,7 @@ class EvolutionaryAnalysis:
 
 
 @dataclass(frozen=True, eq=False)
-class Trajectory:
+class Trajectory(FrameHTML):
     """One solution path (t, x(t), y(t)) of the replicator ODE."""
 
     t: np.ndarray
@@ -254,7 +255,7 @@ class Trajectory:
 
 
 @dataclass(frozen=True, eq=False)
-class Trajectory3:
+class Trajectory3(FrameHTML):
     """One solution path (t, x(t), y(t), z(t)) of the three-population ODE."""
 
     t: np.ndarray
@@ -270,7 +271,7 @@ class Trajectory3:
 
 
 @dataclass(frozen=True, eq=False)
-class TrajectoryBundle:
+class TrajectoryBundle(FrameHTML):
     """Many solution paths integrated in one pass: ``x[i, k]`` is path i at time ``t[k]``."""
 
     t: np.ndarray
@@ -298,7 +299,7 @@ class TrajectoryBundle:
 
 
 @dataclass(frozen=True, eq=False)
-class Sweep:
+class Sweep(FrameHTML):
     """ESS of the two-population model as one parameter varies.
 
     ``ess[i]`` lists the ESS corners for ``values[i]``; ``unique_protect_compensate[i]``
@@ -622,7 +623,7 @@ class TripartiteCorner:
 
 
 @dataclass(frozen=True)
-class TripartiteAnalysis:
+class TripartiteAnalysis(FrameHTML):
     parameters: dict[str, float]
     corners: tuple[TripartiteCorner, ...]
 

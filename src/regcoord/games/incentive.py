@@ -64,6 +64,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.games.strategic import (
     COOPERATE,
@@ -264,7 +265,7 @@ class Verification:
 
 
 @dataclass(frozen=True)
-class InstrumentDesign:
+class InstrumentDesign(FrameHTML):
     """Smallest instruments making mutual cooperation satisfy ``condition``.
 
     ``gap`` is the right-hand side the instruments must close (for penalty and subsidy
@@ -556,7 +557,7 @@ def verify(
 
 
 @dataclass(frozen=True)
-class IncentiveAnalysis:
+class IncentiveAnalysis(FrameHTML):
     """All three designs and the discount threshold for one game."""
 
     game: dict[str, Any]

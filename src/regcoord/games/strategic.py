@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 
 __all__ = [
@@ -104,7 +105,7 @@ def _readonly(a: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class BimatrixGame:
+class BimatrixGame(FrameHTML):
     """A finite two-player game in normal form.
 
     ``row_payoffs[i, j]`` and ``col_payoffs[i, j]`` are the payoffs of the row and the
@@ -342,7 +343,7 @@ class Equilibrium:
 
 
 @dataclass(frozen=True)
-class EquilibriumSet:
+class EquilibriumSet(FrameHTML):
     """Equilibria of a bimatrix game found by one nashpy algorithm."""
 
     method: str
@@ -565,7 +566,7 @@ def classify(game: BimatrixGame | SymmetricGame) -> Classification:
 
 
 @dataclass(frozen=True)
-class NRegionEquilibria:
+class NRegionEquilibria(FrameHTML):
     """Pure Nash equilibria of a symmetric n-region binary game, by number of cooperators.
 
     ``counts`` lists every k such that any profile with exactly k cooperators is a Nash

@@ -71,6 +71,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 
+from regcoord._display import FrameHTML
 from regcoord.data import Panel
 from regcoord.errors import DataError
 
@@ -850,7 +851,7 @@ IMPUTED_COLUMNS = ("region", "year", "indicator", "method", "value")
 
 
 @dataclass(frozen=True)
-class CompositeResult:
+class CompositeResult(FrameHTML):
     """Scores and ranks per region-year, the weights and normalized values used, and the log."""
 
     scores: np.ndarray  # (n_years, n_units)

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.data import PanelMatrix
 from regcoord.errors import DataError
 from regcoord.measure._validation import check_inputs
@@ -67,7 +68,7 @@ class Trend:
 
 
 @dataclass(frozen=True)
-class SigmaResult:
+class SigmaResult(FrameHTML):
     """Dispersion per year (sd of ln x, CV) and the trend of each."""
 
     years: tuple[int, ...]
@@ -132,7 +133,7 @@ def sigma_convergence(
 
 
 @dataclass(frozen=True)
-class BetaResult:
+class BetaResult(FrameHTML):
     """A beta-convergence regression: beta with robust SE, speed and half-life."""
 
     kind: str  # "absolute" | "conditional" | "panel"
@@ -391,7 +392,7 @@ def panel_beta_convergence(
 
 
 @dataclass(frozen=True)
-class MarkovResult:
+class MarkovResult(FrameHTML):
     """A Markov chain over relative-income classes: counts, probabilities, steady state, bounds.
 
     ``class_bounds`` are the upper bounds of classes 0..k-2 on relative income (the last

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.measure.composite import CompositeResult
 
@@ -78,7 +79,7 @@ def grade_of(d: ArrayLike) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class CouplingResult:
+class CouplingResult(FrameHTML):
     """Coupling ``C``, comprehensive index ``T``, coordination ``D`` and grade per unit.
 
     Arrays have the shape of ``U`` without its last (subsystem) axis: ``(n_units,)`` or
@@ -229,7 +230,7 @@ def _alpha(alpha: ArrayLike | None, n: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ObstacleResult:
+class ObstacleResult(FrameHTML):
     """Obstacle degree of each indicator per unit; rows sum to 1 (NaN where a unit is at the ideal)."""
 
     degree: np.ndarray  # (..., n_indicators)

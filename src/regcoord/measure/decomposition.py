@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.measure._validation import Checked, check_groups
 from regcoord.measure.inequality import Values, Weights, _checked, _gini, _mean, _theil_l, _theil_t
@@ -109,7 +110,7 @@ def _group_index(kind: Kind, within: np.ndarray, g: _Groups) -> np.ndarray:
 
 # -- Theil ------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class TheilDecomposition:
+class TheilDecomposition(FrameHTML):
     """Theil T or L split into between- and within-group inequality per year.
 
     ``total``, ``between``, ``within`` have shape ``(T,)``; the per-group arrays
@@ -224,7 +225,7 @@ def theil_decomposition(
 
 # -- nested Theil (Akita 2003) ----------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class NestedTheil:
+class NestedTheil(FrameHTML):
     """Akita (2003) two-stage nested Theil decomposition per year.
 
     ``total = between_outer + between_inner + within_inner`` where ``between_inner`` is
@@ -355,7 +356,7 @@ def nested_theil(
 
 # -- Dagum (1997) Gini decomposition ----------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class GiniDecomposition:
+class GiniDecomposition(FrameHTML):
     """Dagum (1997) decomposition ``gini = within + net_between + overlap`` per year.
 
     ``group_gini`` (T, K) is each group's own Gini; ``pair_gini`` (T, K, K) holds the

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.data import PanelMatrix
 from regcoord.errors import DataError
 from regcoord.measure._validation import Checked, check_inputs
@@ -57,7 +58,7 @@ _QUANTILE_TOL = 1e-10
 
 # -- result ------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class IndexSeries:
+class IndexSeries(FrameHTML):
     """One inequality index per year.
 
     ``values`` has shape ``(T,)``; ``years`` labels its entries (``None`` when the input
@@ -95,7 +96,7 @@ class IndexSeries:
 
 
 @dataclass(frozen=True, eq=False)
-class InequalityResult:
+class InequalityResult(FrameHTML):
     """Every index of :func:`inequality` for each year.
 
     Arrays have shape ``(T,)``; ``atkinson`` maps each epsilon to its array; ``n`` is the

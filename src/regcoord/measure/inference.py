@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.measure._validation import Progress, check_count, check_groups
 from regcoord.measure.decomposition import Kind, TheilDecomposition, _check_kind, theil_decomposition
@@ -41,7 +42,7 @@ _TIE_RTOL = 1e-10
 
 # -- permutation test of the between-group share -----------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class PermutationResult:
+class PermutationResult(FrameHTML):
     """Permutation inference on the between-group component of a Theil decomposition.
 
     ``simulated_between`` has shape ``(permutations, T)``; ``p_value`` (T,) is
@@ -186,7 +187,7 @@ def permutation_test(
 
 # -- bootstrap ----------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class BootstrapResult:
+class BootstrapResult(FrameHTML):
     """Percentile bootstrap intervals for every index of :func:`~regcoord.measure.inequality.inequality`.
 
     ``replicates`` maps each index name (``cv``, ..., ``atkinson_0.5``) to an array of

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from regcoord._display import FrameHTML
 from regcoord.data import PanelMatrix
 from regcoord.errors import DataError
 from regcoord.measure._validation import Progress, check_count
@@ -36,7 +37,7 @@ _CHUNK_ELEMENTS = 4_000_000
 
 
 @dataclass(frozen=True, eq=False)
-class SpatialGiniResult:
+class SpatialGiniResult(FrameHTML):
     """Rey and Smith (2013) spatial Gini per year; arrays have shape ``(T,)``.
 
     ``neighbour_sad`` and ``nonneighbour_sad`` are the sums of absolute differences over

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.data import Panel
 from regcoord.errors import DataError
 from regcoord.measure._validation import Progress, check_count
@@ -284,7 +285,7 @@ def _quantiles_from_counts(values: np.ndarray, counts: np.ndarray, qs: Sequence[
 
 
 @dataclass(frozen=True)
-class UncertaintyResult:
+class UncertaintyResult(FrameHTML):
     """Each region's nominal rank, median rank and 5-95 % rank interval over the draws."""
 
     regions: tuple[str, ...]
@@ -386,7 +387,7 @@ def uncertainty_analysis(
 
 
 @dataclass(frozen=True)
-class SobolResult:
+class SobolResult(FrameHTML):
     """Sobol first-order (S1) and total (ST) indices of each factor on each region's rank."""
 
     regions: tuple[str, ...]

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.data import Panel, PanelMatrix
 from regcoord.errors import DataError, RuleError
 
@@ -214,7 +215,7 @@ class Firing:
 
 
 @dataclass(frozen=True)
-class WarningResult:
+class WarningResult(FrameHTML):
     """Level (0 green .. 3 red) per year x region, the firings, and rules skipped for lack of data."""
 
     levels: np.ndarray  # (T, n) int

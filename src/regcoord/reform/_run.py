@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.reform._data import ReformData
 from regcoord.reform._measures import Disparity, disparity_at, disparity_rows
@@ -81,7 +82,7 @@ class TraceEntry:
 
 
 @dataclass(frozen=True)
-class SchemeRun:
+class SchemeRun(FrameHTML):
     """Baseline and reform of one scheme (amounts in yuan, exact Decimal)."""
 
     scheme: str

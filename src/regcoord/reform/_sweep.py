@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.reform._data import ReformData
 from regcoord.reform._measures import INDICES, Disparity, disparity_at, disparity_rows
@@ -116,7 +117,7 @@ def pareto_frontier(budget: np.ndarray, disparity: np.ndarray) -> tuple[int, ...
 
 
 @dataclass(frozen=True, eq=False)
-class SweepResult:
+class SweepResult(FrameHTML):
     """K reforms of one scheme: parameter values (K, m), budgets, disparity and the frontier."""
 
     scheme: str

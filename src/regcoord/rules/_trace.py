@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from regcoord._display import FrameHTML
 from regcoord.rules._model import ParameterValue, _jsonable
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class TraceBuilder:
 
 
 @dataclass(frozen=True, slots=True)
-class Trace:
+class Trace(FrameHTML):
     """The ordered steps of one calculation."""
 
     steps: tuple[TraceStep, ...]

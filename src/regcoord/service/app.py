@@ -276,8 +276,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
     mount_web(app)
 
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    from regcoord.service import observability  # healthz, readyz, metrics, request ids, GZip, HSTS
 
+    observability.install(app)
     return app

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.rules import largest_remainder_round
 from regcoord.trading._rights import Instrument
@@ -107,7 +108,7 @@ class Bid:
 
 
 @dataclass(frozen=True)
-class Allocation:
+class Allocation(FrameHTML):
     """Integer allocation of one instrument under a cap.
 
     ``units[i]`` goes to ``holders[i]``; ``unallocated = cap - units.sum() >= 0``.

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied
 from regcoord.trading._allocation import Allocation
 from regcoord.trading._events import (
@@ -203,7 +204,7 @@ class OrderState:
 
 
 @dataclass(frozen=True)
-class BookState:
+class BookState(FrameHTML):
     """The full observable state of an :class:`OrderBook` (compare two books with ``==``)."""
 
     seq: int

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.trading._book import OrderBook
 from regcoord.trading._rights import Instrument, RightType
@@ -64,7 +65,7 @@ class Surrendered:
 
 
 @dataclass(frozen=True)
-class ComplianceResult:
+class ComplianceResult(FrameHTML):
     """Surrenders made and breaches found at the end of ``period``."""
 
     period: int

@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError, RuleError
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, apportion_fen, round_fen, to_decimal
 
@@ -67,7 +68,7 @@ _OONE: np.ndarray = np.array(Decimal(1), dtype=object)
 
 
 @dataclass(frozen=True)
-class TransferResult:
+class TransferResult(FrameHTML):
     """Amounts per region (``+`` receives, ``-`` pays) with the formula's columns and trace."""
 
     scheme: str

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.measure.inequality import gini, theil_t, williamson_cv
 from regcoord.rules import Trace, TraceBuilder, apportion_fen, round_fen, to_decimal
@@ -171,7 +172,7 @@ def water_fill(
 
 
 @dataclass(frozen=True)
-class AllocationResult:
+class AllocationResult(FrameHTML):
     """Transfers and per-capita expenditure before and after, with the disparity both times."""
 
     regions: tuple[str, ...]

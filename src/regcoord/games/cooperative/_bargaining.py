@@ -24,13 +24,14 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linprog, minimize
 
+from regcoord._display import FrameHTML
 from regcoord.games.cooperative._game import Allocation, FloatArray, GameError, TUGame
 
 Feasible = TUGame | npt.ArrayLike
 
 
 @dataclass(frozen=True)
-class BargainingSolution:
+class BargainingSolution(FrameHTML):
     """A bargaining outcome with the problem's data kept (players, d, weights, ideal point)."""
 
     players: tuple[str, ...]

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.optimize import linprog
 
+from regcoord._display import FrameHTML
 from regcoord.games.cooperative._game import (
     Allocation,
     FloatArray,
@@ -44,7 +45,7 @@ def _tol(game: TUGame) -> float:
 
 
 @dataclass(frozen=True)
-class CoreCheck:
+class CoreCheck(FrameHTML):
     """Result of :func:`in_core`: efficiency and the coalitions that would block ``allocation``.
 
     ``violated`` lists (coalition, excess v(S) - x(S)) for every coalition with positive

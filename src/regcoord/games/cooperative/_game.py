@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from regcoord._display import FrameHTML
+from regcoord.data import is_workbook, read_table
 from regcoord.data._sniff import check_text_file
 from regcoord.errors import DataError, RegcoordError
 
@@ -65,7 +67,7 @@ def members(mask: int, n: int) -> tuple[int, ...]:
 
 
 @dataclass(frozen=True, eq=False)
-class TUGame:
+class TUGame(FrameHTML):
     """A cooperative game with transferable utility.
 
     Attributes
@@ -164,24 +166,19 @@ class TUGame:
 
     @classmethod
     def from_csv(cls, path: str | Path, players: Sequence[str] | None = None) -> TUGame:
-        """Read a CSV with columns ``coalition`` (names joined by ``+``) and ``value``.
+        """Read a table with columns ``coalition`` (names joined by ``+``) and ``value``.
+
+        The file is CSV (UTF-8 or GBK/GB 18030), XLSX or XLS, read by :func:`regcoord.data.read_table`.
 
         One row per non-empty coalition; the empty coalition may be omitted.  Row numbers in
         errors are the file's own (the header is row 1).
         """
         p = Path(path)
-        if p.exists():
-            check_text_file(p, "CSV")
-        try:
-            frame = pd.read_csv(
-                p, dtype=str, keep_default_na=False, skipinitialspace=True, encoding="utf-8-sig"
-            )
-        except FileNotFoundError:
-            raise DataError("file not found", source=str(p)) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise DataError(
-                f"cannot read the file as CSV: {exc}", source=str(p), expected="a CSV file"
-            ) from None
+        if p.exists() and not is_workbook(p.read_bytes()[:8], str(p)):
+            check_text_file(p, "CSV")  # a PNG or PDF renamed .csv is said to be one
+        frame, _ = read_table(p)
+        frame = frame.map(lambda v: str(v).strip())
+        frame = frame[(frame != "").any(axis=1)]
         return cls.from_table(frame, players=players, source=str(p))
 
     @classmethod
@@ -520,7 +517,7 @@ def _names_of(key: Any) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class Allocation:
+class Allocation(FrameHTML):
     """A payoff vector with its players kept.
 
     Attributes

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.games.cooperative._game import (
     Allocation,
     FloatArray,
@@ -191,7 +192,7 @@ class CoalitionFunction:
 
 
 @dataclass(frozen=True)
-class MonteCarloShapley:
+class MonteCarloShapley(FrameHTML):
     """Sampled Shapley value with a standard error per player (Castro, Gomez and Tejada 2009)."""
 
     players: tuple[str, ...]

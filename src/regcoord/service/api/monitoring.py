@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
+from regcoord.data import ACCEPTED, decode_text, is_workbook, read_bytes
 from regcoord.errors import DataError
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, idempotent, respond
 from regcoord.service.api.schemas import BreachOut, CreditOut, KPIAmendIn, KPIReportIn, PaymentOut, ReportOut
@@ -20,22 +21,25 @@ MAX_CSV_BYTES = 5 * 1024 * 1024
 
 
 def read_csv_upload(file: UploadFile | None) -> str:
-    """The text of an uploaded CSV file (UTF-8, BOM allowed, at most 5 MiB, no NUL characters).
+    """The table of an uploaded file as CSV text (at most 5 MiB), by the library's reader policy.
 
-    Shared by the API and the web upload form; bad uploads raise :class:`DataError` naming the field.
+    CSV in UTF-8 (BOM allowed) or GBK/GB 18030, XLSX or XLS (first sheet; cells as the text a
+    person sees): :func:`regcoord.data.read_bytes`.  Shared by the API and the web upload
+    form; bad uploads raise :class:`DataError` naming the file and field.
     """
     if file is None:
-        raise DataError("no file was chosen", column="file", expected="a UTF-8 CSV file")
+        raise DataError("no file was chosen", column="file", expected=f"a table file: {ACCEPTED}")
     raw = file.file.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
         raise DataError("file larger than 5 MiB", column="file")
+    name = file.filename or "upload.csv"
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DataError("file is not UTF-8 text", column="file", expected="a UTF-8 CSV file") from None
-    if "\x00" in text:
-        raise DataError("file contains NUL characters", column="file", expected="a UTF-8 CSV file")
-    return text
+        if is_workbook(raw, name):
+            table, _ = read_bytes(raw, name)
+            return table.to_csv(index=False, lineterminator="\n")
+        return decode_text(raw, source=name)
+    except DataError as exc:
+        raise DataError(f"{name}: {exc.problem}", source=name, column="file", expected=exc.expected) from None
 
 
 @router.post("/clauses/{clause_id}/reports", status_code=201, summary="Report a KPI value / 报告指标")

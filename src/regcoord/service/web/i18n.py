@@ -166,7 +166,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
         "Columns: clause_id, period_start, period_end, value, evidence[, force_majeure]",
         "列：clause_id, period_start, period_end, value, evidence[, force_majeure]",
     ),
-    "inst.csv_file": ("CSV file", "CSV 文件"),
+    "inst.csv_file": ("Table file (CSV UTF-8/GBK, XLSX, XLS)", "表格文件（CSV UTF-8/GBK、XLSX、XLS）"),
     "inst.upload": ("Upload", "上传"),
     "inst.payments": ("Payments ledger", "支付台账"),
     "inst.payer": ("Payer", "付款方"),

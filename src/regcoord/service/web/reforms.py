@@ -13,16 +13,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from regcoord.errors import DataError, RegcoordError
 from regcoord.reform import get_scheme, schemes
 from regcoord.regions import province_codes
 from regcoord.rules import load_rule_set
+from regcoord.service.api.monitoring import read_csv_upload
 from regcoord.service.usecases import reforms as uc
 from regcoord.service.usecases._context import Ctx
 from regcoord.service.web.i18n import pick_lang
@@ -30,6 +31,7 @@ from regcoord.service.web.routes import FormDict, WebCtx, _status, render
 from regcoord.service.web.security import check_csrf
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+UploadParam = Annotated[UploadFile | None, File()]
 
 #: key -> (English, Chinese)
 LABELS: Mapping[str, tuple[str, str]] = {
@@ -47,6 +49,7 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "share": ("Share this reform (link)", "分享此方案（链接）"),
     "upload": ("Your own data (CSV: region and the scheme's columns)", "上传数据（CSV：地区及方案所需列）"),
     "upload_hint": ("Empty: the bundled illustrative provincial data.", "留空则使用内置的示意性省级数据。"),
+    "upload_file": ("or a file (CSV UTF-8/GBK, XLSX, XLS)", "或上传文件（CSV UTF-8/GBK、XLSX、XLS）"),
     "calculate_upload": ("Calculate with this data", "用此数据计算"),
     "name": ("Name of the reform", "方案名称"),
     "save": ("Save reform", "保存方案"),
@@ -252,20 +255,21 @@ def workbench(
 
 
 def _form_inputs(
-    ctx: Ctx, form: Mapping[str, str]
+    ctx: Ctx, form: Mapping[str, str], file: UploadFile | None = None
 ) -> tuple[str, dt.date, dict[str, str], list[dict[str, Any]] | None]:
     scheme = get_scheme(form.get("scheme", "china_balanced_transfer")).name
     day = _day(form.get("date"), ctx)
-    text = form.get("data", "")
+    # a chosen file (UTF-8/GBK CSV, XLSX, XLS: the library's reader policy) wins over the text box
+    text = read_csv_upload(file) if file is not None and file.filename else form.get("data", "")
     rows = uc.parse_csv(text) if text.strip() else None
     return scheme, day, _params(None, form), rows
 
 
 @router.post("/reforms/calculate", response_class=HTMLResponse)
-def calculate(request: Request, ctx: WebCtx, form: FormDict) -> Response:
+def calculate(request: Request, ctx: WebCtx, form: FormDict, file: UploadParam = None) -> Response:
     scheme, day, values = form.get("scheme", "china_balanced_transfer"), ctx.now.date(), _params(None, form)
     try:
-        scheme, day, values, rows = _form_inputs(ctx, form)
+        scheme, day, values, rows = _form_inputs(ctx, form, file)
         result = uc.calculate(ctx, scheme=scheme, date=day, set_=values, rows=rows)
     except RegcoordError as exc:
         try:
@@ -281,10 +285,10 @@ def calculate(request: Request, ctx: WebCtx, form: FormDict) -> Response:
 
 
 @router.post("/reforms/save", response_class=HTMLResponse)
-def save(request: Request, ctx: WebCtx, form: FormDict) -> Response:
+def save(request: Request, ctx: WebCtx, form: FormDict, file: UploadParam = None) -> Response:
     scheme, day, values = form.get("scheme", "china_balanced_transfer"), ctx.now.date(), _params(None, form)
     try:
-        scheme, day, values, rows = _form_inputs(ctx, form)
+        scheme, day, values, rows = _form_inputs(ctx, form, file)
         row = uc.save(ctx, name=form.get("name", ""), scheme=scheme, date=day, set_=values, rows=rows)
         ctx.session.commit()
     except RegcoordError as exc:

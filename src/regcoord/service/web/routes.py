@@ -43,7 +43,7 @@ from regcoord.service.usecases._context import (
 )
 from regcoord.service.usecases.indicators import NationalDisparity, national_disparity
 from regcoord.service.web.i18n import LABELS, LANG_COOKIE, LANGS, bilingual, pick_lang, translator
-from regcoord.service.web.security import CSRF_FIELD, check_csrf
+from regcoord.service.web.security import CSRF_FIELD, check_csrf, set_csrf_cookie
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -228,7 +228,9 @@ def login(request: Request, ctx: WebCtx, username: Text = "", password: Text = "
         return page
     except sessions.AuthFailed:
         return _login_page(request, ctx, translator(pick_lang(request))("login.failed"), 401)
-    return set_session_cookie(RedirectResponse("/dashboard?done=login", status_code=303), request, token, ttl)
+    resp = set_session_cookie(RedirectResponse("/dashboard?done=login", status_code=303), request, token, ttl)
+    set_csrf_cookie(resp, request, token)  # the CSRF token is bound to the session (web.security)
+    return resp
 
 
 @router.post("/logout")

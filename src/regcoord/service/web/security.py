@@ -4,9 +4,13 @@
   SameSite=Strict); the principal is resolved with :mod:`regcoord.service.auth`.
 - Every state-changing web request from an anonymous caller is answered 401 before
   anything else (before the CSRF check, before the form is read), except the login form.
-- CSRF, double-submit: a random token lives in the ``regcoord_csrf`` cookie and must come
-  back in the form field ``csrf_token`` (or the ``X-CSRF-Token`` header that htmx sends);
-  compared in constant time. A mismatch is a 403.
+- CSRF, signed double-submit (OWASP CSRF Prevention Cheat Sheet, "signed double-submit
+  cookie"): the ``regcoord_csrf`` cookie holds a random nonce signed with
+  ``REGCOORD_SECRET_KEY`` (:class:`itsdangerous.Signer`) under a salt derived from the
+  session token, so a token is valid only for this service and this session; it must come
+  back in the form field ``csrf_token`` (or the ``X-CSRF-Token`` header that htmx sends),
+  compared in constant time.  A mismatch, a forged or another session's token is a 403; a
+  new token is issued whenever the session changes (login, logout).
 - Content-Security-Policy of the HTML pages: the service's policy (``default-src 'self'``,
   ``script-src 'self'``: no inline script, no external source; page JavaScript lives in
   static files) with one relaxation, ``style-src 'self' 'unsafe-inline'``: Plotly writes
@@ -16,11 +20,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 
 from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse
+from itsdangerous import BadSignature, Signer
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
@@ -43,12 +49,47 @@ STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ANONYMOUS_OK = frozenset({"/login"})
 
 
+def _signer(request: Request, session_token: str | None) -> Signer:
+    bound = hashlib.sha256((session_token or "").encode()).hexdigest()
+    return Signer(request.app.state.settings.secret_key, salt=f"regcoord-csrf:{bound}")
+
+
+def new_csrf_token(request: Request, session_token: str | None) -> str:
+    """A fresh CSRF token: a random nonce signed for this service and this session."""
+    return _signer(request, session_token).sign(secrets.token_urlsafe(32)).decode()
+
+
+def csrf_token_valid(request: Request, token: str | None, session_token: str | None) -> bool:
+    """True when ``token`` was issued by this service (its secret key) for this session."""
+    if not token:
+        return False
+    try:
+        _signer(request, session_token).unsign(token)
+    except BadSignature:
+        return False
+    return True
+
+
+def set_csrf_cookie(response: Response, request: Request, session_token: str | None) -> str:
+    """Issue a CSRF cookie bound to ``session_token`` on ``response``; return the token."""
+    token = new_csrf_token(request, session_token)
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path="/",
+    )
+    return token
+
+
 def is_web_path(path: str) -> bool:
     """Paths served by the web UI (not the JSON API, the static files or the docs)."""
     return not (
         path.startswith("/api/")
         or path.startswith("/static/")
-        or path in ("/openapi.json", "/docs", "/redoc", "/healthz")
+        or path in ("/openapi.json", "/docs", "/redoc", "/healthz", "/readyz", "/metrics")
         or path.startswith("/docs/")
     )
 
@@ -94,22 +135,16 @@ class WebSecurity:
             await denied(scope, receive, send)
             return
         cookie = request.cookies.get(CSRF_COOKIE)
-        fresh = cookie is None or len(cookie) < 32
-        csrf = secrets.token_urlsafe(32) if fresh or cookie is None else cookie
-        state = scope.setdefault("state", {})
-        state.update(web_principal=principal, web_token=token, web_username=username, csrf=csrf)
+        fresh = not csrf_token_valid(request, cookie, token)
         set_cookie = None
         if fresh:
             holder = Response()
-            holder.set_cookie(
-                CSRF_COOKIE,
-                csrf,
-                httponly=True,
-                samesite="strict",
-                secure=request.app.state.settings.cookie_secure,
-                path="/",
-            )
+            csrf = set_csrf_cookie(holder, request, token)
             set_cookie = holder.headers["set-cookie"]
+        else:
+            csrf = str(cookie)
+        state = scope.setdefault("state", {})
+        state.update(web_principal=principal, web_token=token, web_username=username, csrf=csrf)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -137,5 +172,7 @@ async def check_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             sent = value if isinstance(value, str) else None
-    if not cookie or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
+    # bound to the session WebSecurity resolved (None for an anonymous or expired session cookie)
+    bound = csrf_token_valid(request, cookie, getattr(request.state, "web_token", None))
+    if not bound or not sent or not hmac.compare_digest(cookie.encode(), sent.encode()):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong / 表单校验失败，请刷新页面")
