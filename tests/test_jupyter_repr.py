@@ -30,6 +30,7 @@ PURE = (
     "agreements",
     "trading",
     "reform",
+    "public_services",
 )
 
 

@@ -47,8 +47,10 @@ def test_dump_and_restore_a_service_database(world: Any, tmp_path: Path) -> None
         "checkpoint": w.get("/api/audit/checkpoint", "admin").json(),
     }
     dump = tmp_path / "regcoord.dump"
-    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), _libpq(w.url)], check=True)
-    url = sa.engine.make_url(w.url)
+    # backups and restores are the database owner's job (the service's own role cannot create databases)
+    owner = w.owner_url or w.url
+    subprocess.run(["pg_dump", "-Fc", "--no-owner", "-f", str(dump), _libpq(owner)], check=True)
+    url = sa.engine.make_url(owner)
     restored_name = f"{url.database}_restored"
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as c:

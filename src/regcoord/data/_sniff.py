@@ -51,7 +51,7 @@ def check_text_file(path: str | Path, kind: str = "CSV") -> None:
         raise DataError(
             f"not a {kind} file: it is {what}",
             source=str(path),
-            expected=f"a text {kind} file (UTF-8), or the file you meant",
+            expected=f"a text {kind} file (UTF-8 or GBK/GB18030), or the file you meant",
         )
 
 

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.data import PanelMatrix
 from regcoord.errors import DataError
 from regcoord.measure._validation import check_inputs
@@ -291,7 +292,7 @@ class Club:
 
 
 @dataclass(frozen=True)
-class ClubsResult:
+class ClubsResult(FrameHTML):
     """Convergence clubs (highest first), the divergent regions and the settings used."""
 
     clubs: tuple[Club, ...]

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.measure._validation import Checked, check_groups
 from regcoord.measure.inequality import IndexSeries, Values, Weights, _checked, _mean, _series
@@ -84,7 +85,7 @@ def generalized_entropy(
 
 
 @dataclass(frozen=True, eq=False)
-class GEDecomposition:
+class GEDecomposition(FrameHTML):
     """GE(a) = within + between per year, each group's GE, and the ELMO-bounded share.
 
     Arrays: ``total``, ``between``, ``within``, ``between_max``, ``elmo_share`` (T,);

@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 
 __all__ = ["ImputationResult", "impute", "impute_em", "impute_time_series"]
@@ -42,7 +43,7 @@ METHODS = ("group_mean", "group_median", "em")
 
 
 @dataclass(frozen=True, eq=False)
-class ImputationResult:
+class ImputationResult(FrameHTML):
     """The completed table and the imputed cells (``unit``, ``indicator``, ``method``, ``value``)."""
 
     values: pd.DataFrame

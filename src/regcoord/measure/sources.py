@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 
 __all__ = ["GiniBySource", "KrugmanResult", "gini_by_source", "krugman_index"]
@@ -93,7 +94,7 @@ def _cov(a: np.ndarray, b: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class GiniBySource:
+class GiniBySource(FrameHTML):
     """Lerman-Yitzhaki decomposition per year: arrays (T,) for ``gini``, (T, K) per source."""
 
     sources: tuple[str, ...]
@@ -202,7 +203,7 @@ def gini_by_source(
 
 
 @dataclass(frozen=True, eq=False)
-class KrugmanResult:
+class KrugmanResult(FrameHTML):
     """Krugman specialisation index per region and year: ``values`` (T, n)."""
 
     values: np.ndarray

@@ -48,6 +48,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from regcoord._display import FrameHTML
 from regcoord.data import PanelMatrix
 from regcoord.errors import DataError
 from regcoord.measure._validation import check_count, check_inputs
@@ -189,7 +190,7 @@ def _seeded(seed: int | None) -> Iterator[None]:
 
 # -- Spatial Markov ---------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class SpatialMarkovResult:
+class SpatialMarkovResult(FrameHTML):
     """Spatial Markov chain (Rey 2001).
 
     ``classes`` and ``lag_classes`` are ``(n, T)`` class indices (0 = lowest) with the
@@ -381,7 +382,7 @@ def spatial_markov(
 
 # -- LISA Markov ------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class LisaMarkovResult:
+class LisaMarkovResult(FrameHTML):
     """LISA Markov chain (Rey 2001) on Moran-scatterplot quadrants 1 HH, 2 LH, 3 LL, 4 HL.
 
     ``quadrants`` (n, T); ``move_types`` (n, T-1) = 4 (q1 - 1) + q2 as in giddy;
@@ -512,7 +513,7 @@ def lisa_markov(
 
 # -- rank mobility ----------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class RankMobilityResult:
+class RankMobilityResult(FrameHTML):
     """Rank mobility between consecutive years; arrays have one entry per interval.
 
     ``tau``: Kendall's tau between the years' values; ``spatial_tau``: the same over
@@ -630,7 +631,7 @@ def rank_mobility(
 
 # -- local Moran ------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class LocalMoranResult:
+class LocalMoranResult(FrameHTML):
     """Local Moran's I per region and year; arrays have shape (T, n).
 
     ``quadrant``: 1 HH, 2 LH, 3 LL, 4 HL; ``p_value``: the folded conditional-permutation

@@ -46,6 +46,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.stats import kurtosis, skew
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 
 __all__ = ["METHODS", "TreatmentResult", "kurt", "skewness", "treat_outliers"]
@@ -81,7 +82,7 @@ def kurt(x: ArrayLike) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class TreatmentResult:
+class TreatmentResult(FrameHTML):
     """Treated values and, per indicator, what was done.
 
     ``report`` has one row per indicator: ``method``, ``skew_before``, ``kurt_before``,

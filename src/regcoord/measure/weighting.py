@@ -32,6 +32,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 
 __all__ = [
@@ -45,7 +46,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, eq=False)
-class BenefitOfDoubtResult:
+class BenefitOfDoubtResult(FrameHTML):
     """BoD scores (n,), the optimal weights of each unit (n, p) and the ranks (1 = best)."""
 
     units: tuple[str, ...]
@@ -155,7 +156,7 @@ def benefit_of_doubt(
 
 
 @dataclass(frozen=True, eq=False)
-class BudgetWeights:
+class BudgetWeights(FrameHTML):
     """Budget-allocation weights: the mean of the experts' shares, with their spread."""
 
     indicators: tuple[str, ...]
@@ -213,7 +214,7 @@ def budget_allocation_weights(
 
 
 @dataclass(frozen=True, eq=False)
-class OptimisedWeights:
+class OptimisedWeights(FrameHTML):
     """Weights whose indicator-index correlations best match the target importances."""
 
     indicators: tuple[str, ...]

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError, RuleError
 from regcoord.measure import gini, williamson_cv
 from regcoord.public_services._common import (
@@ -119,7 +120,7 @@ def adjustment_date(year: int) -> dt.date:
 
 
 @dataclass(frozen=True)
-class AdjustmentAmounts:
+class AdjustmentAmounts(FrameHTML):
     """Per-region amounts of one adjustment year (Decimal yuan to the fen)."""
 
     regions: tuple[str, ...]
@@ -246,7 +247,7 @@ class CapacityDisparity:
 
 
 @dataclass(frozen=True)
-class PensionAdjustment:
+class PensionAdjustment(FrameHTML):
     """One adjustment year: per-region amounts, fund, plates, capacity disparity and trace."""
 
     year: int

@@ -26,6 +26,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError
 from regcoord.public_services._common import cell, require_columns
 from regcoord.rules import RuleSnapshot, Trace, TraceBuilder, round_fen
@@ -53,7 +54,7 @@ class ContributionYear:
 
 
 @dataclass(frozen=True)
-class PensionTransfer:
+class PensionTransfer(FrameHTML):
     """What the province of departure transfers: pooled-fund part + individual account."""
 
     from_province: str

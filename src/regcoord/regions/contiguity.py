@@ -49,6 +49,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError, NotFound
 
 __all__ = ["LEVELS", "Contiguity", "build_contiguity", "contiguity", "level_of_codes"]
@@ -69,7 +70,7 @@ _SOURCE = (
 
 
 @dataclass(frozen=True, eq=False)
-class Contiguity:
+class Contiguity(FrameHTML):
     """Neighbours of every region of a set; indices refer to ``codes``.
 
     ``neighbours[i]`` are the indices of the regions contiguous to region ``i`` (queen or

@@ -44,6 +44,7 @@ from typing import Any
 
 import pandas as pd
 
+from regcoord._display import FrameHTML
 from regcoord.errors import DataError, RuleError
 from regcoord.rules import RuleSnapshot
 from regcoord.trading._allocation import largest_remainder
@@ -162,7 +163,7 @@ class ReserveFill:
 
 
 @dataclass(frozen=True, slots=True)
-class ReserveSale:
+class ReserveSale(FrameHTML):
     """The outcome of a containment reserve sale: fills per tier and bidder, units left per tier."""
 
     fills: tuple[ReserveFill, ...]
@@ -264,7 +265,7 @@ class MsrYear:
 
 
 @dataclass(frozen=True, slots=True)
-class MsrRun:
+class MsrRun(FrameHTML):
     """Years of the market stability reserve, oldest first."""
 
     years: tuple[MsrYear, ...]
