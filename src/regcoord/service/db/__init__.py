@@ -1,5 +1,6 @@
 """Database models, engine and repositories of the service."""
 
+from regcoord.service.db import scale_models as _scale_models  # noqa: F401  (registers its tables on Base)
 from regcoord.service.db import trading_models as _trading_models  # noqa: F401  (registers its tables on Base)
 from regcoord.service.db.engine import is_sqlite, make_engine, make_sessionmaker
 from regcoord.service.db.models import Base
