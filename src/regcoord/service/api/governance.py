@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from regcoord.service import audit
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, idempotent, respond
+from regcoord.service.api.paging import DEFAULT_LIMIT, After, Limit, paged
 from regcoord.service.api.schemas import DashboardOut, DisputeDecisionIn, DisputeIn, DisputeOut, EvaluationIn
 from regcoord.service.usecases import governance as uc
 from regcoord.service.usecases import queries
@@ -32,8 +33,16 @@ def raise_dispute(
 
 
 @router.get("/disputes", summary="Disputes / 争议列表", response_model=list[DisputeOut])
-def disputes(ctx: CtxDep, routed_to: str | None = None) -> list[dict[str, Any]]:
-    return [uc.dispute_out(d) for d in queries.disputes(ctx, routed_to=routed_to)]
+def disputes(
+    ctx: CtxDep,
+    request: Request,
+    response: Response,
+    routed_to: str | None = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    page = queries.disputes(ctx, routed_to=routed_to, after=after, limit=limit)
+    return paged(request, response, page, [uc.dispute_out(d) for d in page])
 
 
 @router.get("/disputes/{dispute_id}", summary="One dispute / 争议", response_model=DisputeOut)
@@ -60,8 +69,16 @@ def evaluate(
 
 
 @router.get("/instruments/{instrument_id}/evaluations", summary="Evaluations / 评估记录")
-def evaluations(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
-    return [uc.evaluation_out(e) for e in queries.evaluations(ctx, instrument_id=instrument_id)]
+def evaluations(
+    ctx: CtxDep,
+    instrument_id: Id,
+    request: Request,
+    response: Response,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    page = queries.evaluations(ctx, instrument_id=instrument_id, after=after, limit=limit)
+    return paged(request, response, page, [uc.evaluation_out(e) for e in page])
 
 
 @router.get(
@@ -75,8 +92,17 @@ def dashboard(ctx: CtxDep, region: str | None = None) -> dict[str, Any]:
 
 
 @router.get("/alerts", summary="Overdue revisions, expiring instruments, evaluations due / 预警")
-def alerts(ctx: CtxDep) -> list[dict[str, Any]]:
-    return [a.to_dict() for a in uc.alerts(ctx, ctx.now.date())]
+def alerts(
+    ctx: CtxDep,
+    request: Request,
+    response: Response,
+    region: str | None = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """Alerts of up to ``limit`` instruments after the instrument id ``after`` (X-Total-Count: all alerts)."""
+    page = uc.alerts(ctx, ctx.now.date(), region=region or None, after=after, limit=limit)
+    return paged(request, response, page, [a.to_dict() for a in page])
 
 
 @router.get("/audit/verify", tags=["audit"], summary="Verify the audit hash chain / 校验审计链")

@@ -346,3 +346,7 @@ class DashboardOut(_Out):
     recent_breaches: list[BreachOut]
     credit: CreditRecordOut | None = None  # only for a region
     indicators: dict[str, Any]
+    #: how many instruments, open obligations and alerts (by kind) there are in all
+    totals: dict[str, Any]
+    #: cursors (``after=``) of the second page of the instruments and alerts lists
+    next: dict[str, int | None]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-from regcoord.service.db import scale_models  # noqa: F401  (registers the audit checkpoints on Base)
-from regcoord.service.db import trading_models  # noqa: F401  (registers the trading tables on Base)
+from regcoord.service.db import (
+    scale_models,  # noqa: F401  (registers the audit checkpoints on Base)
+    trading_models,  # noqa: F401  (registers the trading tables on Base)
+)
 from regcoord.service.db.engine import make_engine
 from regcoord.service.db.models import Base
 
