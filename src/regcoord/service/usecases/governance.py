@@ -269,14 +269,16 @@ RECENT_BREACHES = 50
 def _open_obligations(ctx: Ctx, region: str | None) -> tuple[list[dict[str, Any]], int]:
     """The first :data:`DASHBOARD_FIRST` obligations of operative instruments (of ``region`` as obligor) and their count."""
     operative = [s.value for s in ag.OPERATIVE_STATES]
+    # the obligor of the obligation (NULL for a clause without one, stored as SQL or JSON null)
+    obligor = m.ClauseRow.obligation["obligor"].as_string()
     q = (
         select(m.ClauseRow.id)
         .join(m.Instrument, m.Instrument.id == m.ClauseRow.instrument_id)
-        .where(m.Instrument.state.in_(operative), m.ClauseRow.obligation.is_not(None))
+        .where(m.Instrument.state.in_(operative), obligor.is_not(None))
     )
     q = q.where(*_scope(ctx, region))
     if region:
-        q = q.where(m.ClauseRow.obligation["obligor"].as_string() == region)
+        q = q.where(obligor == region)
     count = ctx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
     rows = ctx.session.execute(
         q.with_only_columns(m.ClauseRow.id, m.Instrument.id, m.Instrument.title, m.ClauseRow.obligation)
