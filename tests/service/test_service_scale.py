@@ -437,3 +437,21 @@ def test_startup_objects_are_frozen(world: Any) -> None:
 @pytest.mark.parametrize("limit", [1, 500])
 def test_limit_bounds_are_accepted(world: Any, limit: int) -> None:
     assert world.get(f"/api/breaches?limit={limit}").status_code == 200
+
+
+def test_totals_are_exact_up_to_the_cap_then_say_more(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regcoord.service.usecases import queries
+
+    w = world
+    inst = w.to_state("in_force")
+    _grow(w, inst["id"], 5)  # 15 due payments
+    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    r = w.get("/api/payments?status=due&limit=4")
+    assert "X-Total-Count" not in r.headers and r.headers["X-Total-Count-Exceeds"] == "10"
+    assert len(_walk(w, "/api/payments?status=due&limit=4")[0]) == 15  # every row is still reachable
+    due = w.get("/api/dashboard").json()["payments_due"]
+    assert due["count"] == 10 and due["count_capped"] is True
+    monkeypatch.setattr(queries, "COUNT_CAP", 15)  # exactly at the cap: exact
+    r = w.get("/api/payments?status=due&limit=4")
+    assert r.headers["X-Total-Count"] == "15" and "X-Total-Count-Exceeds" not in r.headers
+    assert w.get("/api/dashboard").json()["payments_due"] == {**due, "count": 15, "count_capped": False}

@@ -37,6 +37,8 @@ def paged(request: Request, response: Response, page: Page[Any], items: list[Any
     link = next_link(request, page)
     if link is not None:
         response.headers["Link"] = f'<{link}>; rel="next"'
-    if page.total is not None:
+    if page.total_capped:
+        response.headers["X-Total-Count-Exceeds"] = str(page.total)
+    elif page.total is not None:
         response.headers["X-Total-Count"] = str(page.total)
     return items

@@ -326,6 +326,8 @@ class PaymentsDueOut(_Out):
 
     count: int
     first: list[PaymentLineOut]
+    #: more than ``count`` (= queries.COUNT_CAP) payments are due
+    count_capped: bool = False
 
 
 class DashboardInstrumentOut(_Out):

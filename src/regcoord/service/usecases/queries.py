@@ -44,6 +44,10 @@ MAX_LIMIT = 500
 DEFAULT_LIMIT = MAX_LIMIT
 #: kept for callers of the former cap; a list is now paged, never cut
 MAX_ROWS = MAX_LIMIT
+#: totals are counted exactly up to this many rows; beyond, a total says "more than COUNT_CAP"
+#: (an exact count of a million rows reads a million index entries: the cost of the table,
+#: not of the page)
+COUNT_CAP = 10_000
 #: due payments the dashboard shows in full (the rest are counted)
 DASHBOARD_PAYMENTS = 10
 
@@ -59,6 +63,8 @@ class Page(Generic[T]):
     next_after: int | None = None
     total: int | None = None
     limit: int = DEFAULT_LIMIT
+    #: the list holds more than :data:`COUNT_CAP` rows (``total`` is then ``COUNT_CAP``)
+    total_capped: bool = False
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)
@@ -88,14 +94,21 @@ def _page(
 ) -> Page[Any]:
     """Rows of ``q`` after the cursor, ordered by ``key`` (an indexed integer column), one extra to see a next page."""
     check_limit(limit)
-    n = ctx.session.scalar(select(func.count()).select_from(q.order_by(None).subquery())) if total else None
+    n, capped = capped_count(ctx, q) if total else (None, False)
     if after is not None:
         q = q.where(key < after if newest_first else key > after)
     q = q.order_by(key.desc() if newest_first else key).limit(limit + 1)
     rows = list(ctx.session.scalars(q))
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(rows, rows[-1].id if more else None, None if n is None else int(n), limit)
+    return Page(rows, rows[-1].id if more else None, n, limit, capped)
+
+
+def capped_count(ctx: Ctx, q: Select[Any]) -> tuple[int, bool]:
+    """``(min(count, COUNT_CAP), count > COUNT_CAP)`` of the rows of ``q``, reading at most ``COUNT_CAP + 1`` of them."""
+    sub = q.order_by(None).limit(COUNT_CAP + 1).subquery()
+    n = int(ctx.session.scalar(select(func.count()).select_from(sub)) or 0)
+    return min(n, COUNT_CAP), n > COUNT_CAP
 
 
 def visible_instruments(ctx: Ctx) -> Select[Any]:
@@ -216,9 +229,10 @@ def payments_due(ctx: Ctx, *, region: str | None = None, first: int = DASHBOARD_
     """How many payments are due (of ``region`` as payer or payee, or all) and the ``first`` of them.
 
     The first are the oldest, without their traces; the full list with traces is
-    :func:`payments` with ``status="due"`` (``GET /api/payments?status=due``).
+    :func:`payments` with ``status="due"`` (``GET /api/payments?status=due``). The count is
+    exact up to :data:`COUNT_CAP`; ``count_capped`` says that more are due.
     """
-    count = ctx.session.scalar(_payments_query(region, None, "due", func.count(m.Payment.id))) or 0
+    count, capped = capped_count(ctx, _payments_query(region, None, "due", m.Payment.id))
     cols = (
         m.Payment.id,
         m.Payment.instrument_id,
@@ -232,7 +246,7 @@ def payments_due(ctx: Ctx, *, region: str | None = None, first: int = DASHBOARD_
     items = [
         {**row._asdict(), "period_end": row.period_end.isoformat()} for row in ctx.session.execute(q).all()
     ]
-    return {"count": int(count), "first": items}
+    return {"count": count, "first": items, "count_capped": capped}
 
 
 def negotiations(
@@ -329,6 +343,7 @@ def actors(
 
 
 __all__ = [
+    "COUNT_CAP",
     "DASHBOARD_PAYMENTS",
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
@@ -336,6 +351,7 @@ __all__ = [
     "Page",
     "actors",
     "breaches",
+    "capped_count",
     "consultations",
     "credit",
     "credit_subjects",

@@ -173,7 +173,8 @@ def _pager(request: Request, page: queries.Page[Any], name: str = "after") -> di
     if page.next_after is not None:
         url = request.url.include_query_params(**{name: page.next_after})
         nxt = f"{url.path}?{url.query}"
-    return {"total": page.total, "next": nxt, "shown": len(page)}
+    total: int | str | None = f"{page.total}+" if page.total_capped else page.total
+    return {"total": total, "next": nxt, "shown": len(page)}
 
 
 def _status(exc: RegcoordError, ctx: Ctx) -> int:
