@@ -89,7 +89,7 @@ def test_instrument_lists_are_scoped_to_the_principal(world: Any) -> None:
         for query in (queries.reports, queries.negotiations, queries.consultations, queries.evaluations):
             with pytest.raises(NotFound):
                 query(outsider, instrument_id=iid)
-            assert query(party, instrument_id=iid) == []
+            assert list(query(party, instrument_id=iid)) == []
 
 
 def test_newest_first_reverses_the_order(world: Any) -> None:

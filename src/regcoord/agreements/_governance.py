@@ -180,6 +180,25 @@ def rolling_schedule(
     )
 
 
+def next_evaluation_due(effective_from: date | None, last_evaluated: date | None) -> date | None:
+    """The first annual evaluation of the default cycle after ``last_evaluated`` (seed 003 §5.1.1).
+
+    ``min {d in rolling_schedule(effective_from).evaluations : last_evaluated is None or d > last_evaluated}``,
+    ``None`` when the instrument is not in force yet or the cycle's evaluations are all done.
+    The ``evaluation_due`` rule of :func:`alerts` fires when this date is on or before the day.
+    """
+    if effective_from is None:
+        return None
+    return next(
+        (
+            d
+            for d in rolling_schedule(effective_from).evaluations
+            if last_evaluated is None or d > last_evaluated
+        ),
+        None,
+    )
+
+
 @dataclass(frozen=True)
 class InstrumentStatus:
     """What the alert rules need about one instrument."""
@@ -243,14 +262,7 @@ def alerts(items: Iterable[InstrumentStatus], on: date, *, horizon_days: int = 1
                 )
             )
         if it.state == "in_force" and it.effective_from is not None:
-            due = next(
-                (
-                    d
-                    for d in rolling_schedule(it.effective_from).evaluations
-                    if it.last_evaluated is None or d > it.last_evaluated
-                ),
-                None,
-            )
+            due = next_evaluation_due(it.effective_from, it.last_evaluated)
             if due is not None and due <= on:
                 out.append(
                     Alert(

@@ -216,8 +216,20 @@ def audit_verify(
         Path | None,
         typer.Option(help="A checkpoint exported by 'audit checkpoint' that must still hold. 检查点文件。"),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Walk the whole chain from the genesis (the scheduled job). 从创世事件完整校验（定时任务）。",
+        ),
+    ] = False,
 ) -> None:
-    """Recompute the audit hash chain; exit 1 if it is broken. 校验审计链。"""
+    """Verify the audit hash chain from the last signed checkpoint (``--full``: from the genesis),
+    then record the verified head as a new signed checkpoint; exit 1 if it is broken.
+    Checkpoints are signed with REGCOORD_SECRET_KEY and recorded only when it is set.
+    从最近的签名检查点增量校验审计链（--full：完整校验），并记录新的检查点。"""
+    import os
+
     with service_errors():
         from regcoord.service import audit
         from regcoord.service.db import make_engine, make_sessionmaker
@@ -231,10 +243,25 @@ def audit_verify(
                 raise DataError(
                     "not a checkpoint file", source=str(checkpoint), expected='{"seq": N, "hash": "..."}'
                 ) from None
-        engine = make_engine(_settings().database_url)
+        settings = _settings()
+        engine = make_engine(settings.database_url)
         try:
             with make_sessionmaker(engine)() as s:
-                check = audit.verify(s, cp)
+                if full:
+                    check = audit.verify(s, cp)
+                else:
+                    check = audit.verify_incremental(s, settings.secret_key)
+                    if check.ok and cp is not None:
+                        check = audit.verify_against(s, check, cp)
+                if os.environ.get("REGCOORD_SECRET_KEY"):
+                    audit.record_checkpoint(
+                        s, settings.secret_key, check, kind="full" if full else "incremental"
+                    )
+                    s.commit()
+                else:
+                    err_console.print(
+                        "REGCOORD_SECRET_KEY is not set: no checkpoint recorded / 未设置密钥，未记录检查点"
+                    )
         finally:
             engine.dispose()
     print_json(check)

@@ -5,11 +5,20 @@ number, time, actor, action, object and payload; the first event's ``prev_hash``
 zeros. Events are written in the transaction of the change they record; the head is
 locked first (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-level advisory
 lock), so two transactions never extend the chain from the same head.
+
+Verification at scale: the full walk (:func:`verify`) recomputes every hash from the
+genesis, so its cost grows with the whole log; it is a separate, scheduled job
+(``regcoord audit verify --full``). Each successful walk can record a *checkpoint*, the
+verified head (seq, hash) signed with HMAC-SHA256 under the service's secret key
+(RFC 2104). :func:`verify_incremental` starts from the last checkpoint whose signature
+holds, checks that the checkpointed event still has its hash, and walks only the events
+after it: its cost grows with the events written since, not with the log.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from regcoord.service import row_hashes
 from regcoord.service.db.models import AuditEvent
+from regcoord.service.db.scale_models import AuditCheckpoint
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 7_130_412  # arbitrary constant naming the audit-chain advisory lock
@@ -216,6 +226,10 @@ class ChainCheck:
     head_hash: str
     first_bad_seq: int | None = None
     problem: str = ""
+    #: the walk started after this seq (the signed checkpoint's; 0: from the genesis)
+    from_seq: int = 0
+    #: events whose hashes this verification recomputed
+    checked: int = 0
     #: the money rows sealed in the chain (:mod:`regcoord.service.row_hashes`)
     rows: row_hashes.RowCheck | None = None
 
@@ -228,11 +242,12 @@ class ChainCheck:
             "first_bad_seq": self.first_bad_seq,
             "problem": self.problem,
             "rows": None if self.rows is None else self.rows.to_dict(),
+            "from_seq": self.from_seq,
+            "checked": self.checked,
         }
 
 
-def _rows(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
-    after = 0
+def _rows(session: Session, batch: int = 1000, after: int = 0) -> Iterator[AuditEvent]:
     while True:
         rows = session.scalars(
             select(AuditEvent).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(batch)
@@ -253,47 +268,139 @@ def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> ChainC
     check = with_row_check(session, _verify_chain(session))
     if not check.ok or checkpoint is None:
         return check
+    return verify_against(session, check, checkpoint)
+
+
+def verify_against(session: Session, check: ChainCheck, checkpoint: dict[str, Any]) -> ChainCheck:
+    """``check``, unless the chain no longer holds the exported ``checkpoint`` ({"seq", "hash"})."""
     seq, want = int(checkpoint["seq"]), str(checkpoint["hash"])
     if seq == 0:
         return check
     have = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
-    if have is None:
-        return ChainCheck(
-            False, check.n_events, check.head_seq, check.head_hash, seq, "checkpoint event is missing"
-        )
+    problem = "checkpoint event is missing" if have is None else "checkpoint hash differs"
     if have != want:
         return ChainCheck(
-            False, check.n_events, check.head_seq, check.head_hash, seq, "checkpoint hash differs"
+            False,
+            check.n_events,
+            check.head_seq,
+            check.head_hash,
+            seq,
+            problem,
+            check.from_seq,
+            check.checked,
         )
     return check
 
 
-def with_row_check(session: Session, check: ChainCheck) -> ChainCheck:
-    """``check`` with the sealed money rows verified too (an edited row fails the check)."""
-    rows = row_hashes.verify_rows(session)
+def with_row_check(session: Session, check: ChainCheck, *, after_seq: int = 0) -> ChainCheck:
+    """``check`` with the sealed money rows verified too (an edited row fails the check);
+    ``after_seq``: only the rows sealed after that checkpoint (incremental verification)."""
+    rows = row_hashes.verify_rows(session, after_seq=after_seq)
     if rows.ok:
         return replace(check, rows=rows)
     problem = "; ".join(p for p in (check.problem, rows.problems[0]) if p)
     return replace(check, ok=False, rows=rows, problem=problem)
 
 
-def _verify_chain(session: Session) -> ChainCheck:
-    prev, expected_seq, n = GENESIS, 1, 0
-    for row in _rows(session):
+def _verify_chain(session: Session, from_seq: int = 0, from_hash: str = GENESIS) -> ChainCheck:
+    """Walk the events after ``from_seq`` (whose hash is ``from_hash``), recomputing each hash."""
+    prev, expected_seq, n = from_hash, from_seq + 1, 0
+    for row in _rows(session, after=from_seq):
         n += 1
+        total = from_seq + n
         if row.seq != expected_seq:
             return ChainCheck(
-                False, n, row.seq, prev, row.seq, f"sequence gap: expected {expected_seq}, found {row.seq}"
+                False,
+                total,
+                row.seq,
+                prev,
+                row.seq,
+                f"sequence gap: expected {expected_seq}, found {row.seq}",
+                from_seq,
+                n,
             )
         if row.prev_hash != prev:
             return ChainCheck(
-                False, n, row.seq, prev, row.seq, "prev_hash does not match the previous event's hash"
+                False,
+                total,
+                row.seq,
+                prev,
+                row.seq,
+                "prev_hash does not match the previous event's hash",
+                from_seq,
+                n,
             )
         h = event_hash(prev, _event_body(row))
         if h != row.hash:
-            return ChainCheck(False, n, row.seq, prev, row.seq, "event content does not match its hash")
+            return ChainCheck(
+                False, total, row.seq, prev, row.seq, "event content does not match its hash", from_seq, n
+            )
         prev, expected_seq = h, expected_seq + 1
-    return ChainCheck(True, n, expected_seq - 1, prev)
+    return ChainCheck(True, from_seq + n, expected_seq - 1, prev, from_seq=from_seq, checked=n)
+
+
+def sign_checkpoint(secret: str, seq: int, head_hash: str, kind: str) -> str:
+    """``HMAC-SHA256(secret, "seq:hash:kind")`` in hex (RFC 2104)."""
+    msg = f"{seq}:{head_hash}:{kind}".encode("ascii")
+    return hmac.new(secret.encode("utf-8"), msg, hashlib.sha256).hexdigest()
+
+
+#: the most recent checkpoints looked at for one whose signature holds
+_CHECKPOINTS_TRIED = 20
+
+
+def last_checkpoint(session: Session, secret: str) -> AuditCheckpoint | None:
+    """The newest checkpoint whose signature holds under ``secret`` (a forged or foreign one is skipped)."""
+    rows = session.scalars(
+        select(AuditCheckpoint)
+        .order_by(AuditCheckpoint.seq.desc(), AuditCheckpoint.id.desc())
+        .limit(_CHECKPOINTS_TRIED)
+    ).all()
+    for cp in rows:
+        if hmac.compare_digest(cp.signature, sign_checkpoint(secret, cp.seq, cp.hash, cp.kind)):
+            return cp
+    return None
+
+
+def verify_incremental(session: Session, secret: str) -> ChainCheck:
+    """Verify the chain from the last signed checkpoint: cost grows with the events written since.
+
+    The checkpointed event must still be there with the checkpointed hash; the events after
+    it are walked as :func:`verify` walks them. Without a checkpoint this is the full walk.
+    An edit below the checkpoint is left to the full walk (:func:`verify`), run as a job.
+    The money rows sealed after the checkpoint are checked against their seals too.
+    """
+    cp = last_checkpoint(session, secret)
+    if cp is None:
+        return with_row_check(session, _verify_chain(session))
+    have = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == cp.seq))
+    if have != cp.hash:
+        problem = "checkpoint event is missing" if have is None else "checkpoint hash differs"
+        return ChainCheck(False, cp.seq, cp.seq, cp.hash, cp.seq, problem, cp.seq, 0)
+    return with_row_check(session, _verify_chain(session, cp.seq, cp.hash), after_seq=cp.seq)
+
+
+def record_checkpoint(
+    session: Session, secret: str, check: ChainCheck, *, kind: str, at: datetime | None = None
+) -> AuditCheckpoint | None:
+    """Store ``check``'s head as a signed checkpoint if it is good and new (``kind``: full | incremental)."""
+    if kind not in ("full", "incremental"):
+        raise ValueError(f"checkpoint kind {kind!r} is not full or incremental")
+    if not check.ok or check.head_seq == 0:
+        return None
+    last = session.scalar(select(AuditCheckpoint.seq).order_by(AuditCheckpoint.seq.desc()).limit(1))
+    if last is not None and last >= check.head_seq and kind == "incremental":
+        return None
+    cp = AuditCheckpoint(
+        seq=check.head_seq,
+        hash=check.head_hash,
+        kind=kind,
+        signature=sign_checkpoint(secret, check.head_seq, check.head_hash, kind),
+        created_at=(at or datetime.now(UTC)),
+    )
+    session.add(cp)
+    session.flush()
+    return cp
 
 
 def checkpoint(session: Session) -> dict[str, Any]:

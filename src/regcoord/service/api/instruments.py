@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from regcoord import agreements as ag
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, body_hash, idempotent, respond
+from regcoord.service.api.paging import DEFAULT_LIMIT, After, Limit, paged
 from regcoord.service.api.schemas import (
     ClauseIn,
     DecisionIn,
@@ -20,6 +21,7 @@ from regcoord.service.api.schemas import (
     ReviseIn,
 )
 from regcoord.service.usecases import instruments as uc
+from regcoord.service.usecases import queries
 from regcoord.service.usecases._context import etag, instrument_out, load_instrument
 
 router = APIRouter(prefix="/api", tags=["instruments"], responses=ERROR_RESPONSES)
@@ -93,8 +95,17 @@ def from_template(ctx: CtxDep, body: FromTemplateIn, request: Request, key: Idem
     summary="List instruments visible to the caller / 协议列表",
     response_model=list[InstrumentOut],
 )
-def list_(ctx: CtxDep, state: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
-    return [instrument_out(i) for i in uc.list_instruments(ctx, state=state, region=region)]
+def list_(
+    ctx: CtxDep,
+    request: Request,
+    response: Response,
+    state: str | None = None,
+    region: str | None = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    page = queries.instruments(ctx, state=state, region=region, after=after, limit=limit)
+    return paged(request, response, page, [instrument_out(i) for i in page])
 
 
 @router.get(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from regcoord.data import ACCEPTED, decode_text, is_workbook, read_bytes
 from regcoord.errors import DataError
 from regcoord.service.api.deps import ERROR_RESPONSES, CtxDep, Id, IdemKey, OptId, idempotent, respond
+from regcoord.service.api.paging import DEFAULT_LIMIT, After, Limit, paged
 from regcoord.service.api.schemas import BreachOut, CreditOut, KPIAmendIn, KPIReportIn, PaymentOut, ReportOut
 from regcoord.service.usecases import monitoring as uc
 from regcoord.service.usecases import queries
@@ -103,13 +104,30 @@ def import_csv(
     summary="KPI reports of an instrument / 指标报告",
     response_model=list[ReportOut],
 )
-def reports(ctx: CtxDep, instrument_id: Id) -> list[dict[str, Any]]:
-    return [uc.report_out(r) for r in queries.reports(ctx, instrument_id=instrument_id)]
+def reports(
+    ctx: CtxDep,
+    instrument_id: Id,
+    request: Request,
+    response: Response,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    page = queries.reports(ctx, instrument_id=instrument_id, after=after, limit=limit)
+    return paged(request, response, page, [uc.report_out(r) for r in page])
 
 
 @router.get("/breaches", summary="Breach events (public) / 违约记录", response_model=list[BreachOut])
-def breaches(ctx: CtxDep, region: str | None = None, instrument_id: OptId = None) -> list[dict[str, Any]]:
-    return [uc.breach_out(b) for b in queries.breaches(ctx, region=region, instrument_id=instrument_id)]
+def breaches(
+    ctx: CtxDep,
+    request: Request,
+    response: Response,
+    region: str | None = None,
+    instrument_id: OptId = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    page = queries.breaches(ctx, region=region, instrument_id=instrument_id, after=after, limit=limit)
+    return paged(request, response, page, [uc.breach_out(b) for b in page])
 
 
 @router.post(
@@ -149,9 +167,15 @@ def confirm_payment(ctx: CtxDep, payment_id: Id) -> JSONResponse:
 @router.get("/payments", summary="Payments ledger (integer fen) / 支付台账", response_model=list[PaymentOut])
 def payments(
     ctx: CtxDep,
+    request: Request,
+    response: Response,
     region: str | None = None,
     instrument_id: OptId = None,
     status: Literal["due", "paid", "void", "waived"] | None = None,
+    after: After = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> list[dict[str, Any]]:
-    rows = queries.payments(ctx, region=region, instrument_id=instrument_id, status=status)
-    return [uc.payment_out(p) for p in rows]
+    page = queries.payments(
+        ctx, region=region, instrument_id=instrument_id, status=status, after=after, limit=limit
+    )
+    return paged(request, response, page, [uc.payment_out(p) for p in page])

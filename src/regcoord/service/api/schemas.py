@@ -370,6 +370,8 @@ class PaymentsDueOut(_Out):
 
     count: int
     first: list[PaymentLineOut]
+    #: more than ``count`` (= queries.COUNT_CAP) payments are due
+    count_capped: bool = False
 
 
 class DashboardInstrumentOut(_Out):
@@ -390,3 +392,7 @@ class DashboardOut(_Out):
     recent_breaches: list[BreachOut]
     credit: CreditRecordOut | None = None  # only for a region
     indicators: dict[str, Any]
+    #: how many instruments, open obligations and alerts (by kind) there are in all
+    totals: dict[str, Any]
+    #: cursors (``after=``) of the second page of the instruments and alerts lists
+    next: dict[str, int | None]

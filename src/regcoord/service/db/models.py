@@ -21,10 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false as sa_false
 
+from regcoord.agreements import next_evaluation_due
 from regcoord.service.db.types import DecimalText, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -83,11 +85,14 @@ class Instrument(Base):
     proposer_region: Mapped[str] = mapped_column(String(12))
     created_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     effective_from: Mapped[date | None] = mapped_column(Date, nullable=True)
-    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    expires_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     core_years: Mapped[int] = mapped_column(Integer, default=3)
     adjustment_years: Mapped[int] = mapped_column(Integer, default=2)
-    revision_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    revision_deadline: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     last_evaluated: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: the first annual evaluation after ``last_evaluated`` (``agreements.next_evaluation_due``),
+    #: kept with ``effective_from`` and ``last_evaluated`` so that the alert is an indexed range
+    evaluation_due_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     version_id: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -103,12 +108,19 @@ class Instrument(Base):
     __mapper_args__ = {"version_id_col": version_id}  # noqa: RUF012
 
 
+@event.listens_for(Instrument, "before_insert")
+@event.listens_for(Instrument, "before_update")
+def _keep_evaluation_due(mapper: Any, connection: Any, target: Instrument) -> None:
+    """Keep ``evaluation_due_on`` equal to its rule whoever writes the dates."""
+    target.evaluation_due_on = next_evaluation_due(target.effective_from, target.last_evaluated)
+
+
 class Party(Base):
     __tablename__ = "party"
     __table_args__ = (UniqueConstraint("instrument_id", "region_code", name="uq_party_instrument_region"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instrument_id: Mapped[int] = mapped_column(ForeignKey("instrument.id"), index=True)
-    region_code: Mapped[str] = mapped_column(String(12))
+    region_code: Mapped[str] = mapped_column(String(12), index=True)
     signed_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     #: sha256 of the instrument's terms (title, dates, parties, clauses) the signature binds
@@ -277,7 +289,7 @@ class Payment(Base):
     payee: Mapped[str] = mapped_column(String(40), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     period_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), default="due")
+    status: Mapped[str] = mapped_column(String(10), default="due", index=True)
     trace: Mapped[dict[str, Any]] = mapped_column(JSON)
     clause_id: Mapped[int | None] = mapped_column(ForeignKey("clause.id"), nullable=True)
     period_start: Mapped[date | None] = mapped_column(Date, nullable=True)

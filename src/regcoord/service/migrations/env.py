@@ -7,6 +7,7 @@ from alembic import context
 from regcoord.service.db import (
     auth_models,  # noqa: F401  (registers the login throttle on Base)
     credit_models,  # noqa: F401  (registers the credit standing table on Base)
+    scale_models,  # noqa: F401  (registers the audit checkpoints on Base)
     trading_models,  # noqa: F401  (registers the trading tables on Base)
 )
 from regcoord.service.db.engine import make_engine

@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session
 
 from regcoord import agreements as ag
@@ -106,6 +107,39 @@ def policy_object(ctx: Ctx, inst: m.Instrument) -> ag.PolicyObject:
         superiors=ag.superiors_of(ctx.tree, sorted(parties)),
         owner_region=inst.proposer_region,
     )
+
+
+def _draft_visible_ids(ctx: Ctx) -> list[int]:
+    """Drafts a reviewer may view: those whose parties all sit under the reviewer's region."""
+    region = ctx.principal.region
+    rows = ctx.session.execute(
+        select(m.Party.instrument_id, m.Party.region_code)
+        .join(m.Instrument, m.Instrument.id == m.Party.instrument_id)
+        .where(m.Instrument.state == ag.State.DRAFT.value)
+    ).all()
+    parties: dict[int, list[str]] = {}
+    for iid, code in rows:
+        parties.setdefault(iid, []).append(code)
+    return [iid for iid, ps in parties.items() if region in ag.superiors_of(ctx.tree, sorted(ps))]
+
+
+def visible_clause(ctx: Ctx) -> ColumnElement[bool]:
+    """SQL condition on ``instrument`` equal to the policy's ``view`` rule (agreements ``can``).
+
+    Everything but a draft is public; a draft is visible to administrators, to the officers of
+    its parties and to reviewers above all its parties.
+    """
+    p = ctx.principal
+    if is_system(ctx) or p.role is ag.Role.ADMIN:
+        return true()
+    not_draft = m.Instrument.state != ag.State.DRAFT.value
+    if p.role is ag.Role.OFFICER and p.region is not None:
+        mine = select(m.Party.instrument_id).where(m.Party.region_code == p.region)
+        return or_(not_draft, m.Instrument.id.in_(mine))
+    if p.role is ag.Role.REVIEWER and p.region is not None:
+        ids = _draft_visible_ids(ctx)
+        return or_(not_draft, m.Instrument.id.in_(ids)) if ids else not_draft
+    return not_draft
 
 
 def load_instrument(ctx: Ctx, instrument_id: int) -> m.Instrument:

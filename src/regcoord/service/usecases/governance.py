@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import raiseload
 
 from regcoord import agreements as ag
 from regcoord.errors import ConflictError, DataError, NotFound
@@ -24,6 +25,7 @@ from regcoord.service.usecases._context import (
     policy_object,
     require,
     seal,
+    visible_clause,
 )
 from regcoord.service.usecases.indicators import dashboard_indicators
 
@@ -267,58 +269,166 @@ def evaluation_out(e: m.Evaluation) -> dict[str, Any]:
     }
 
 
-def alerts(ctx: Ctx, on: date, instruments: Sequence[m.Instrument] | None = None) -> list[ag.Alert]:
-    """Alerts of ``instruments`` (already loaded), or of every instrument the principal may view."""
-    insts = inst_uc.list_instruments(ctx) if instruments is None else instruments
+#: the horizon of the ``expiring`` alert (agreements ``alerts``' default)
+ALERT_HORIZON_DAYS = 180
+#: rows of each list the dashboard shows (the rest: its next cursor and ``totals``)
+DASHBOARD_FIRST = 20
+
+
+def _alert_conditions(on: date) -> dict[str, ColumnElement[bool]]:
+    """The three rules of :func:`regcoord.agreements.alerts` as indexed SQL ranges on ``instrument``.
+
+    revision overdue: ``state = revision_required and revision_deadline < on``;
+    expiring: ``state in (in_force, evaluated, revision_required) and expires_on <= on + 180 days``;
+    evaluation due: ``state = in_force and evaluation_due_on <= on`` (``evaluation_due_on`` is
+    :func:`regcoord.agreements.next_evaluation_due`, kept on every write).
+    """
+    i = m.Instrument
+    return {
+        "revision_overdue": and_(i.state == "revision_required", i.revision_deadline < on),
+        "expiring": and_(
+            i.state.in_(("in_force", "evaluated", "revision_required")),
+            i.expires_on <= on + timedelta(days=ALERT_HORIZON_DAYS),
+        ),
+        "evaluation_due": and_(i.state == "in_force", i.evaluation_due_on <= on),
+    }
+
+
+def _scope(ctx: Ctx, region: str | None) -> list[ColumnElement[bool]]:
+    """Conditions on ``instrument``: the principal may view it (and ``region`` is a party)."""
+    conds = [visible_clause(ctx)]
+    if region:
+        conds.append(m.Instrument.id.in_(select(m.Party.instrument_id).where(m.Party.region_code == region)))
+    return conds
+
+
+def alerts(
+    ctx: Ctx,
+    on: date,
+    *,
+    region: str | None = None,
+    after: int | None = None,
+    limit: int = queries.DEFAULT_LIMIT,
+    total: bool = True,
+) -> queries.Page[ag.Alert]:
+    """Alerts of the instruments the principal may view (of ``region``'s, if given), a keyset page.
+
+    The instruments come from the indexed conditions of :func:`_alert_conditions`, ``limit``
+    of them after the instrument id ``after``; their alerts are then made by the pure rule
+    :func:`regcoord.agreements.alerts` (which also words them), so SQL only selects.
+    ``total`` counts the alerts of every kind (:func:`alert_counts`).
+    """
+    queries.check_limit(limit)
+    conds = _alert_conditions(on)
+    q = select(m.Instrument).where(or_(*conds.values()), *_scope(ctx, region))
+    if after is not None:
+        q = q.where(m.Instrument.id > after)
+    rows = list(
+        ctx.session.scalars(
+            q.order_by(m.Instrument.id)
+            .limit(limit + 1)
+            .options(raiseload(m.Instrument.parties), raiseload(m.Instrument.clauses))
+        )
+    )
+    more = len(rows) > limit
+    rows = rows[:limit]
     items = [
         ag.InstrumentStatus(
             str(i.id), i.state, i.expires_on, i.revision_deadline, i.effective_from, i.last_evaluated
         )
-        for i in insts
+        for i in rows
     ]
-    return list(ag.alerts(items, on))
+    n = sum(alert_counts(ctx, on, region=region).values()) if total else None
+    return queries.Page(
+        list(ag.alerts(items, on, horizon_days=ALERT_HORIZON_DAYS)), rows[-1].id if more else None, n, limit
+    )
+
+
+def alert_counts(ctx: Ctx, on: date, *, region: str | None = None) -> dict[str, int]:
+    """How many alerts of each kind (one aggregate query, ``SUM(CASE ...)`` per kind)."""
+    conds = _alert_conditions(on)
+    cols = [func.coalesce(func.sum(case((c, 1), else_=0)), 0).label(k) for k, c in conds.items()]
+    q = select(*cols).select_from(m.Instrument).where(or_(*conds.values()), *_scope(ctx, region))
+    row = ctx.session.execute(q).one()
+    return {k: int(row._mapping[k]) for k in conds}
 
 
 #: breaches the dashboard lists (the latest; the register is ``GET /api/breaches``)
 RECENT_BREACHES = 50
 
 
+def _open_obligations(ctx: Ctx, region: str | None) -> tuple[list[dict[str, Any]], int]:
+    """The first :data:`DASHBOARD_FIRST` obligations of operative instruments (of ``region`` as obligor) and their count."""
+    operative = [s.value for s in ag.OPERATIVE_STATES]
+    # the obligor of the obligation (NULL for a clause without one, stored as SQL or JSON null)
+    obligor = m.ClauseRow.obligation["obligor"].as_string()
+    q = (
+        select(m.ClauseRow.id)
+        .join(m.Instrument, m.Instrument.id == m.ClauseRow.instrument_id)
+        .where(m.Instrument.state.in_(operative), obligor.is_not(None))
+    )
+    q = q.where(*_scope(ctx, region))
+    if region:
+        q = q.where(obligor == region)
+    count = ctx.session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = ctx.session.execute(
+        q.with_only_columns(m.ClauseRow.id, m.Instrument.id, m.Instrument.title, m.ClauseRow.obligation)
+        .order_by(m.ClauseRow.id)
+        .limit(DASHBOARD_FIRST)
+    ).all()
+    out = [
+        {"instrument_id": iid, "title": title, "clause_id": cid, **(obl or {})}
+        for cid, iid, title, obl in rows
+    ]
+    return out, int(count)
+
+
 def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
-    """Open obligations, alerts, payments due, breaches and credit, for one region or all.
+    """Counts and the first page of each list, for one region or all; never every row.
 
-    ``payments_due`` is ``{"count": n, "first": [...]}``: how many payments are due and the
-    oldest few without their traces (:func:`usecases.queries.payments_due`); the full list
+    ``instruments_by_state`` is a ``GROUP BY state``; ``instruments``, ``open_obligations`` and
+    ``alerts`` are their first :data:`DASHBOARD_FIRST` rows (instruments, alerts: by id), with
+    the totals in ``totals`` and the cursors of the next pages in ``next`` (the lists are
+    ``GET /api/instruments?after=``, ``GET /api/alerts?after=``). ``payments_due`` is
+    ``{"count": n, "first": [...]}`` (:func:`usecases.queries.payments_due`); the full list
     with traces is ``GET /api/payments?status=due``. ``recent_breaches`` are the latest
-    :data:`RECENT_BREACHES`.
-
-    ``indicators`` holds the national disparity and plate indicators and, for a region,
-    its position (:func:`usecases.indicators.dashboard_indicators`).
+    :data:`RECENT_BREACHES`. ``indicators`` holds the national disparity and plate indicators
+    and, for a region, its position (:func:`usecases.indicators.dashboard_indicators`).
+    The number of SQL statements does not depend on the number of rows.
     """
     if region is not None and ctx.tree.resolve(region, strict=False) is None:
         raise NotFound(f"unknown region {region!r}")
-    insts = inst_uc.list_instruments(ctx, region=region)
-    by_state: dict[str, int] = {}
-    for i in insts:
-        by_state[i.state] = by_state.get(i.state, 0) + 1
-    open_obl = []
-    for i in insts:
-        if i.state not in {s.value for s in ag.OPERATIVE_STATES}:
-            continue
-        for c in i.clauses:
-            if c.obligation and (region is None or c.obligation["obligor"] == region):
-                open_obl.append({"instrument_id": i.id, "title": i.title, "clause_id": c.id, **c.obligation})
-    breaches = queries.breaches(ctx, region=region, newest_first=True, limit=RECENT_BREACHES)
+    rows = ctx.session.execute(
+        select(m.Instrument.state, func.count())
+        .where(*_scope(ctx, region))
+        .group_by(m.Instrument.state)
+        .order_by(m.Instrument.state)
+    ).all()
+    by_state = {str(row[0]): int(row[1]) for row in rows}
+    first = queries.instruments(ctx, region=region, limit=DASHBOARD_FIRST, total=False, light=True)
+    open_obl, n_obl = _open_obligations(ctx, region)
+    on = ctx.now.date()
+    alert_page = alerts(ctx, on, region=region, limit=DASHBOARD_FIRST, total=False)
+    counts = alert_counts(ctx, on, region=region)
+    breaches = queries.breaches(ctx, region=region, newest_first=True, limit=RECENT_BREACHES, total=False)
     from regcoord.service.usecases.monitoring import breach_out, credit
 
     out: dict[str, Any] = {
         "region": region,
-        "on": ctx.now.date().isoformat(),
+        "on": on.isoformat(),
         "instruments_by_state": by_state,
-        "instruments": [{"id": i.id, "title": i.title, "state": i.state, "kind": i.kind} for i in insts],
+        "instruments": [{"id": i.id, "title": i.title, "state": i.state, "kind": i.kind} for i in first],
         "open_obligations": open_obl,
-        "alerts": [a.to_dict() for a in alerts(ctx, ctx.now.date(), insts)],
+        "alerts": [a.to_dict() for a in alert_page],
         "payments_due": queries.payments_due(ctx, region=region),
         "recent_breaches": [breach_out(b) for b in breaches],
+        "totals": {
+            "instruments": sum(by_state.values()),
+            "open_obligations": n_obl,
+            "alerts": sum(counts.values()),
+            "alerts_by_kind": counts,
+        },
+        "next": {"instruments": first.next_after, "alerts": alert_page.next_after},
     }
     if region is not None:
         out["credit"] = credit(ctx, region)[0].to_dict()
@@ -326,4 +436,14 @@ def dashboard(ctx: Ctx, region: str | None = None) -> dict[str, Any]:
     return out
 
 
-__all__ = ["alerts", "dashboard", "decide_dispute", "evaluate", "instrument_out", "raise_dispute"]
+__all__ = [
+    "ALERT_HORIZON_DAYS",
+    "DASHBOARD_FIRST",
+    "alert_counts",
+    "alerts",
+    "dashboard",
+    "decide_dispute",
+    "evaluate",
+    "instrument_out",
+    "raise_dispute",
+]

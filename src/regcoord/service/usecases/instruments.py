@@ -17,12 +17,12 @@ from regcoord.service.usecases._context import (
     clause_domain,
     etag,
     instrument_domain,
-    is_system,
     load_instrument,
     policy_object,
     require,
     seal,
     terms_hash,
+    visible_clause,
 )
 from regcoord.service.usecases.consultations import participation_of
 
@@ -584,13 +584,13 @@ def expire(ctx: Ctx, instrument_id: int) -> m.Instrument:
 
 
 def list_instruments(ctx: Ctx, *, state: str | None = None, region: str | None = None) -> list[m.Instrument]:
-    q = select(m.Instrument).order_by(m.Instrument.id)
+    """Every instrument the principal may view (unbounded: pages use :func:`queries.instruments`)."""
+    q = select(m.Instrument).where(visible_clause(ctx)).order_by(m.Instrument.id)
     if state:
         q = q.where(m.Instrument.state == state)
     if region:
         q = q.where(m.Instrument.id.in_(select(m.Party.instrument_id).where(m.Party.region_code == region)))
-    rows = ctx.session.scalars(q).all()
-    return [r for r in rows if is_system(ctx) or ag.can(ctx.principal, "view", policy_object(ctx, r))]
+    return list(ctx.session.scalars(q).all())
 
 
 def versions(ctx: Ctx, instrument_id: int) -> list[m.InstrumentVersion]:

@@ -679,14 +679,24 @@ def standings(ctx: Ctx, subjects: Iterable[str] | None = None) -> dict[str, ag.C
     return found
 
 
-def credit(ctx: Ctx, subject: str) -> tuple[ag.CreditRecord, list[m.CreditEventRow]]:
-    """The public credit record of a region (the stored standing) and its events."""
-    rows = list(
+#: credit events shown with a region's record (the newest; the score counts them all)
+CREDIT_EVENTS_SHOWN = 200
+
+
+def credit(
+    ctx: Ctx, subject: str, *, limit: int = CREDIT_EVENTS_SHOWN
+) -> tuple[ag.CreditRecord, list[m.CreditEventRow]]:
+    """The public credit record of a region (the stored standing) and its newest ``limit``
+    events, oldest first: the cost of a read does not grow with the region's history."""
+    newest = list(
         ctx.session.scalars(
-            select(m.CreditEventRow).where(m.CreditEventRow.subject == subject).order_by(m.CreditEventRow.id)
+            select(m.CreditEventRow)
+            .where(m.CreditEventRow.subject == subject)
+            .order_by(m.CreditEventRow.id.desc())
+            .limit(limit)
         )
     )
-    return standings(ctx, [subject])[subject], rows
+    return standings(ctx, [subject])[subject], newest[::-1]
 
 
 def credit_by_fold(ctx: Ctx, subject: str) -> ag.CreditRecord:

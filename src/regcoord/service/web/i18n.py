@@ -65,6 +65,8 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "common.subject": ("Subject", "主题"),
     "common.instrument": ("Instrument", "协议/工具"),
     "common.more": ("more not shown", "条未显示"),
+    "common.total": ("In all", "共计"),
+    "common.next_page": ("Next page", "下一页"),
     # login
     "login.heading": ("Log in", "登录"),
     "login.username": ("User name", "用户名"),

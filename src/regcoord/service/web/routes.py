@@ -17,8 +17,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
 from sqlalchemy.exc import DataError as DBDataError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import raiseload
 from sqlalchemy.orm.exc import StaleDataError
 
 from regcoord import agreements as ag
@@ -147,6 +149,35 @@ def render(
     if q in LANGS:
         resp.set_cookie(LANG_COOKIE, q, max_age=365 * 24 * 3600, samesite="lax", path="/")
     return resp
+
+
+def _light_instruments(ids: list[int]) -> Any:
+    """``SELECT`` of the instruments ``ids`` without their parties and clauses (for titles)."""
+    return (
+        select(m.Instrument)
+        .where(m.Instrument.id.in_(ids))
+        .options(raiseload(m.Instrument.parties), raiseload(m.Instrument.clauses))
+    )
+
+
+#: rows per page of the web lists (the API pages by up to ``queries.MAX_LIMIT``)
+WEB_PAGE = 50
+
+
+def _cursor(request: Request, name: str = "after") -> int | None:
+    """The keyset cursor ``name`` of the query string; a missing or malformed one is the first page."""
+    raw = request.query_params.get(name, "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+
+
+def _pager(request: Request, page: queries.Page[Any], name: str = "after") -> dict[str, Any]:
+    """What the ``_pager.html`` partial shows: the total and the link to the next page."""
+    nxt = None
+    if page.next_after is not None:
+        url = request.url.include_query_params(**{name: page.next_after})
+        nxt = f"{url.path}?{url.query}"
+    total: int | str | None = f"{page.total}+" if page.total_capped else page.total
+    return {"total": total, "next": nxt, "shown": len(page)}
 
 
 def _status(exc: RegcoordError, ctx: Ctx) -> int:
@@ -314,9 +345,15 @@ def dashboard(request: Request, ctx: WebCtx, region: str | None = None) -> Respo
 # -- instruments -------------------------------------------------------------------------------
 @router.get("/instruments", response_class=HTMLResponse)
 def instruments(request: Request, ctx: WebCtx, state: str | None = None) -> Response:
-    items = [instrument_out(i) for i in inst_uc.list_instruments(ctx, state=state or None)]
+    page = queries.instruments(ctx, state=state or None, after=_cursor(request), limit=WEB_PAGE)
     return render(
-        request, ctx, "instruments.html", items=items, state=state or "", states=[s.value for s in ag.State]
+        request,
+        ctx,
+        "instruments.html",
+        items=[instrument_out(i) for i in page],
+        pager=_pager(request, page),
+        state=state or "",
+        states=[s.value for s in ag.State],
     )
 
 
@@ -338,10 +375,20 @@ def _instrument_page(
     except NotFound:
         filing = None
     numbers = {c.id: c.number for c in inst.clauses}
-    reports = [
-        {**mon_uc.report_out(r), "clause": numbers.get(r.clause_id, "")}
-        for r in queries.reports(ctx, instrument_id=inst.id)
-    ]
+    report_page = queries.reports(
+        ctx, instrument_id=inst.id, after=_cursor(request, "reports_after"), limit=WEB_PAGE
+    )
+    reports = [{**mon_uc.report_out(r), "clause": numbers.get(r.clause_id, "")} for r in report_page]
+    payment_page = queries.payments(
+        ctx, instrument_id=inst.id, after=_cursor(request, "payments_after"), limit=WEB_PAGE
+    )
+    breach_page = queries.breaches(
+        ctx,
+        instrument_id=inst.id,
+        newest_first=True,
+        after=_cursor(request, "breaches_after"),
+        limit=WEB_PAGE,
+    )
     p = ctx.principal
     reportable = [
         c
@@ -383,11 +430,12 @@ def _instrument_page(
         inst=out,
         filing=filing,
         reports=reports,
+        reports_pager=_pager(request, report_page, "reports_after"),
         reportable=reportable,
-        payments=[mon_uc.payment_out(x) for x in queries.payments(ctx, instrument_id=inst.id)],
-        breaches=[
-            mon_uc.breach_out(b) for b in queries.breaches(ctx, instrument_id=inst.id, newest_first=True)
-        ],
+        payments=[mon_uc.payment_out(x) for x in payment_page],
+        payments_pager=_pager(request, payment_page, "payments_after"),
+        breaches=[mon_uc.breach_out(b) for b in breach_page],
+        breaches_pager=_pager(request, breach_page, "breaches_after"),
         negotiations=queries.negotiations(ctx, instrument_id=inst.id),
         consultations=queries.consultations(ctx, instrument_id=inst.id, newest_first=True),
         disputes=[
@@ -618,8 +666,10 @@ def versions(request: Request, ctx: WebCtx, instrument_id: Id, a: OptId = None, 
 @router.get("/consultations", response_class=HTMLResponse)
 def consultations(request: Request, ctx: WebCtx) -> Response:
     rows = []
-    titles = {i.id: i for i in inst_uc.list_instruments(ctx)}
-    for c in queries.consultations(ctx, newest_first=True):
+    page = queries.consultations(ctx, newest_first=True, after=_cursor(request), limit=WEB_PAGE)
+    ids = sorted({c.instrument_id for c in page})
+    titles = {i.id: i for i in ctx.session.scalars(_light_instruments(ids))}
+    for c in page:
         inst = titles[c.instrument_id]
         rows.append(
             {
@@ -629,7 +679,7 @@ def consultations(request: Request, ctx: WebCtx) -> Response:
                 "open": c.closed_at is None and c.opens_at <= ctx.now < c.closes_at,
             }
         )
-    return render(request, ctx, "consultations.html", items=rows)
+    return render(request, ctx, "consultations.html", items=rows, pager=_pager(request, page))
 
 
 def _consultation_page(
@@ -751,11 +801,15 @@ def propose(request: Request, ctx: WebCtx, form: FormDict, negotiation_id: Id) -
 @router.get("/breaches", response_class=HTMLResponse)
 def breaches(request: Request, ctx: WebCtx, region: str | None = None) -> Response:
     credits = [r.to_dict() for r in queries.credit_standings(ctx)]
+    page = queries.breaches(
+        ctx, region=region or None, newest_first=True, after=_cursor(request), limit=WEB_PAGE
+    )
     return render(
         request,
         ctx,
         "breaches.html",
-        items=[mon_uc.breach_out(b) for b in queries.breaches(ctx, region=region or None, newest_first=True)],
+        items=[mon_uc.breach_out(b) for b in page],
+        pager=_pager(request, page),
         credits=credits,
         region=region or "",
     )
@@ -771,7 +825,7 @@ def credit(request: Request, ctx: WebCtx, region: str) -> Response:
 
 
 def _disputes_page(request: Request, ctx: Ctx, error: str | None = None, status: int = 200) -> HTMLResponse:
-    rows = queries.disputes(ctx, newest_first=True)
+    rows = queries.disputes(ctx, newest_first=True, after=_cursor(request), limit=WEB_PAGE)
     items = [
         {
             **gov_uc.dispute_out(d),
@@ -779,7 +833,9 @@ def _disputes_page(request: Request, ctx: Ctx, error: str | None = None, status:
         }
         for d in rows
     ]
-    return render(request, ctx, "disputes.html", status=status, error=error, items=items)
+    return render(
+        request, ctx, "disputes.html", status=status, error=error, items=items, pager=_pager(request, rows)
+    )
 
 
 @router.get("/disputes", response_class=HTMLResponse)
@@ -801,18 +857,24 @@ def decide_dispute(request: Request, ctx: WebCtx, dispute_id: Id, decision: Text
 
 @router.get("/evaluations", response_class=HTMLResponse)
 def evaluations(request: Request, ctx: WebCtx) -> Response:
-    insts = inst_uc.list_instruments(ctx)
-    titles = {i.id: i.title for i in insts}
+    alerts = gov_uc.alerts(ctx, ctx.now.date(), after=_cursor(request, "alerts_after"), limit=WEB_PAGE)
+    evals = queries.evaluations(ctx, newest_first=True, after=_cursor(request), limit=WEB_PAGE)
+    revisions = queries.instruments(
+        ctx, with_revision_deadline=True, after=_cursor(request, "revisions_after"), limit=WEB_PAGE
+    )
+    ids = sorted({int(a.instrument) for a in alerts} | {e.instrument_id for e in evals})
+    titles = {i.id: i.title for i in ctx.session.scalars(_light_instruments(ids))}
+    titles.update({i.id: i.title for i in revisions})
     return render(
         request,
         ctx,
         "evaluations.html",
-        alerts=[a.to_dict() for a in gov_uc.alerts(ctx, ctx.now.date())],
-        evaluations=[
-            {**gov_uc.evaluation_out(e), "title": titles.get(e.instrument_id, "")}
-            for e in queries.evaluations(ctx, newest_first=True)
-        ],
-        revisions=[instrument_out(i) for i in insts if i.revision_deadline is not None],
+        alerts=[a.to_dict() for a in alerts],
+        alerts_pager=_pager(request, alerts, "alerts_after"),
+        evaluations=[{**gov_uc.evaluation_out(e), "title": titles.get(e.instrument_id, "")} for e in evals],
+        pager=_pager(request, evals),
+        revisions=[instrument_out(i) for i in revisions],
+        revisions_pager=_pager(request, revisions, "revisions_after"),
         titles=titles,
         lifecycle=ag.table_rows(),
     )
