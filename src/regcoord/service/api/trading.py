@@ -74,6 +74,23 @@ class ReplaceIn(_In):
     quantity: int | None = Field(default=None, gt=0, le=_UNITS)
 
 
+class MarketIn(_In):
+    rule_set: str | None = Field(
+        default=None, max_length=80, description="dated rule set of the price band, e.g. china_carbon_market"
+    )
+    trade_mode: Literal["listed", "block", "one_way"] | None = Field(
+        default=None, description="挂牌协议 listed / 大宗协议 block / 单向竞价 one_way"
+    )
+    reference_price_fen: int | None = Field(
+        default=None,
+        gt=0,
+        le=_FEN,
+        description="previous close until the instrument has traded on an earlier day",
+    )
+    floor_fen: int | None = Field(default=None, gt=0, le=_FEN, description="price floor (fen per unit)")
+    ceiling_fen: int | None = Field(default=None, gt=0, le=_FEN, description="price ceiling (fen per unit)")
+
+
 class PhaseIn(_In):
     instrument: Instrument
 
@@ -220,6 +237,31 @@ async def settle(ctx: CtxDep, body: ComplianceIn, request: Request, key: IdemKey
         201,
         fast=False,
     )
+
+
+@router.put("/markets/{instrument}", summary="Set the market rules of an instrument / 设置交易规则")
+async def set_market(
+    ctx: CtxDep, instrument: InstrumentPath, body: MarketIn, request: Request
+) -> JSONResponse:
+    return await _queued(
+        ctx,
+        lambda c: uc.set_market(c, instrument=instrument, **body.model_dump()),
+        request,
+        body,
+        None,
+        200,
+        fast=False,
+    )
+
+
+@router.get("/markets", summary="Market rules and today's price limits / 交易规则与当日价格区间")
+def markets(ctx: CtxDep) -> list[dict[str, Any]]:
+    return uc.markets(ctx)
+
+
+@router.get("/markets/{instrument}", summary="Market rules of an instrument / 品种交易规则")
+def market(ctx: CtxDep, instrument: InstrumentPath) -> dict[str, Any]:
+    return uc.market(ctx, instrument)
 
 
 @router.get("/accounts", summary="Accounts and holdings / 账户与持有量")

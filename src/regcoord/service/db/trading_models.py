@@ -105,3 +105,24 @@ class TradingSnapshot(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("trading_event.seq"), primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TradingMarket(Base):
+    """The market rules of one instrument, set by an admin (market setup).
+
+    ``rule_set`` (a dated rule set with daily price bands, e.g. ``china_carbon_market``) and
+    ``trade_mode`` (``listed`` / ``block`` / ``one_way``) give the band around the previous
+    close; ``reference_price_fen`` stands in for the previous close until the instrument
+    has traded on an earlier trading day; ``floor_fen`` / ``ceiling_fen`` are a price
+    collar.  Every order and replace placed through the service is checked against them.
+    """
+
+    __tablename__ = "trading_market"
+    instrument: Mapped[str] = mapped_column(String(30), primary_key=True)
+    rule_set: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    trade_mode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reference_price_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    floor_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ceiling_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

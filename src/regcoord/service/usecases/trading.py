@@ -30,7 +30,7 @@ Authorization (per object, here in the use case; the roles are the service's):
   region only;
 * allocation and compliance runs: an admin, or a reviewer of a region above every
   holder concerned (the lowest common superior or its ancestors);
-* deposits and call auctions: an admin;
+* deposits, call auctions and market setup (the rules of an instrument's market): an admin;
 * reading holdings, depth, trades and runs: anyone (a public registry).
 
 Compliance breaches feed the coordination service's credit record through the
@@ -51,16 +51,24 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from regcoord import agreements as ag
 from regcoord import trading as tr
-from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
+from regcoord.errors import (
+    ConflictError,
+    DataError,
+    NotFound,
+    PermissionDenied,
+    RegcoordError,
+    RuleError,
+)
 from regcoord.service import audit
 from regcoord.service.audit import canonical_json
 from regcoord.service.db import models as m
@@ -68,6 +76,7 @@ from regcoord.service.db.trading_models import (
     AllocationRun,
     ComplianceRun,
     TradingEvent,
+    TradingMarket,
     TradingOrder,
     TradingSnapshot,
     TradingTrade,
@@ -516,7 +525,7 @@ def _allowed(ctx: Ctx, action: str, regions: Sequence[str]) -> bool:
             and bool(regions)
             and p.region in ag.superiors_of(ctx.tree, sorted(set(regions)))
         )
-    if action in ("deposit", "auction"):
+    if action in ("deposit", "auction", "market"):
         return p.role is ag.Role.ADMIN
     return False
 
@@ -528,6 +537,7 @@ _ROLES: dict[str, frozenset[ag.Role]] = {
     "settle": frozenset({ag.Role.ADMIN, ag.Role.REVIEWER}),
     "deposit": frozenset({ag.Role.ADMIN}),
     "auction": frozenset({ag.Role.ADMIN}),
+    "market": frozenset({ag.Role.ADMIN}),
 }
 
 
@@ -575,6 +585,288 @@ def _int(value: Any, column: str, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise DataError(f"{column} {value!r} is invalid", column=column, expected=f"an integer >= {minimum}")
     return value
+
+
+# -- market rules (price band, collar) --------------------------------------------------------
+#: the service clock's trading day is the calendar day in China (the exchanges' time zone)
+TRADING_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def trading_day(now: datetime) -> date:
+    """The trading day of the instant ``now``: its calendar date in Asia/Shanghai."""
+    return now.astimezone(TRADING_TZ).date()
+
+
+def previous_close(ctx: Ctx, code: str) -> tuple[int, date] | None:
+    """(price in fen, trading day) of the last trade of ``code`` before today's trading day.
+
+    Today is :func:`trading_day` of ``ctx.now``; the previous trading day is the latest
+    earlier day with a trade (days without trades are not trading days of the instrument),
+    and its close is the price of its last trade (highest trade id).  A trade's time is the
+    time of the event that made it.
+    """
+    start = datetime.combine(trading_day(ctx.now), time(0), TRADING_TZ).astimezone(UTC)
+    row = ctx.session.execute(
+        select(TradingTrade.price_fen, TradingEvent.at)
+        .join(TradingEvent, TradingEvent.seq == TradingTrade.event_seq)
+        .where(TradingTrade.instrument == code, TradingEvent.at < start)
+        .order_by(TradingTrade.trade_id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (int(row[0]), trading_day(row[1]))
+
+
+def _fen(value: int) -> str:
+    return f"{value:,} 分 ({Decimal(value) / 100:,.2f} 元)"
+
+
+@dataclass(frozen=True, slots=True)
+class DayLimits:
+    """The prices an order of one instrument may carry on one trading day.
+
+    ``low``/``high`` (fen, ``None`` = unbounded) are the intersection of the price band
+    (:func:`regcoord.trading.price_band` around ``close``) and the collar
+    ``[floor, ceiling]``.
+    """
+
+    instrument: str
+    day: date
+    rule_set: str | None
+    mode: tr.TradeMode | None
+    close: int | None
+    close_day: date | None  # None: the market's reference price stands in for the close
+    band: tr.PriceBand | None
+    floor: int | None
+    ceiling: int | None
+
+    @property
+    def low(self) -> int | None:
+        lows = [x for x in (None if self.band is None else self.band.low, self.floor) if x is not None]
+        return max(lows) if lows else None
+
+    @property
+    def high(self) -> int | None:
+        highs = [x for x in (None if self.band is None else self.band.high, self.ceiling) if x is not None]
+        return min(highs) if highs else None
+
+    def contains(self, price: int) -> bool:
+        lo, hi = self.low, self.high
+        return (lo is None or price >= lo) and (hi is None or price <= hi)
+
+    def refusal(self, price: int, *, column: str = "price_fen", resting: bool = False) -> DataError:
+        """The bilingual (zh/en) refusal of ``price``, naming the band and the previous close."""
+        parts_zh, parts_en = [], []
+        if self.band is not None and self.mode is not None and self.close is not None:
+            r = self.band.ratio
+            pct = "" if r is None else f"±{Decimal(r.numerator) / r.denominator * 100:.4g}%"
+            when_zh = "参考价" if self.close_day is None else f"{self.close_day.isoformat()} 收盘价"
+            when_en = (
+                "reference price" if self.close_day is None else f"close of {self.close_day.isoformat()}"
+            )
+            parts_zh.append(
+                f"{self.mode.zh}涨跌幅 {pct}（{self.rule_set}），上一交易日{when_zh} {_fen(self.close)}"
+            )
+            parts_en.append(
+                f"the {self.mode.value} band {pct} ({self.rule_set}) around the previous {when_en} "
+                f"{self.close:,} fen"
+            )
+        if self.floor is not None or self.ceiling is not None:
+            lo = "-" if self.floor is None else f"{self.floor:,}"
+            hi = "-" if self.ceiling is None else f"{self.ceiling:,}"
+            parts_zh.append(f"价格下限/上限 {lo}/{hi} 分")
+            parts_en.append(f"the price floor/ceiling {lo}/{hi} fen")
+        lo = "-" if self.low is None else f"{self.low:,}"
+        hi = "-" if self.high is None else f"{self.high:,}"
+        what_zh = f"对手方挂单价 {price:,} 分" if resting else f"申报价格 {price:,} 分"
+        what_en = f"the resting counter-order's price {price:,} fen" if resting else f"price {price:,} fen"
+        problem = (
+            f"{what_zh}超出 {self.instrument} 在 {self.day.isoformat()} 的允许区间 [{lo}, {hi}] 分："
+            f"{'；'.join(parts_zh)} / {what_en} is outside the allowed range [{lo}, {hi}] fen of "
+            f"{self.instrument} on {self.day.isoformat()}: {'; '.join(parts_en)}"
+        )
+        return DataError(problem, column=column, expected=f"{lo} <= {column} <= {hi} (fen)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.instrument,
+            "trading_day": self.day.isoformat(),
+            "rule_set": self.rule_set,
+            "trade_mode": None if self.mode is None else self.mode.value,
+            "previous_close_fen": self.close,
+            "previous_close_day": None if self.close_day is None else self.close_day.isoformat(),
+            "band": None if self.band is None else self.band.to_dict(),
+            "floor_fen": self.floor,
+            "ceiling_fen": self.ceiling,
+            "low_fen": self.low,
+            "high_fen": self.high,
+        }
+
+
+def _band_rules(name: str, day: date) -> Any:
+    from regcoord.rules import load_rule_set
+
+    return load_rule_set(name).at(day)
+
+
+def day_limits(ctx: Ctx, market: TradingMarket) -> DayLimits:
+    """The limits of ``market`` on today's trading day (``ctx.now``).
+
+    Refused (422) when the market has a band but no previous close: the instrument has not
+    traded on an earlier trading day and the market has no reference price.
+    """
+    day = trading_day(ctx.now)
+    mode = None if market.trade_mode is None else tr.TradeMode.parse(market.trade_mode)
+    close: int | None = None
+    close_day: date | None = None
+    band = None
+    if market.rule_set is not None and mode is not None:
+        found = previous_close(ctx, market.instrument)
+        if found is not None:
+            close, close_day = found
+        elif market.reference_price_fen is not None:
+            close = market.reference_price_fen
+        else:
+            raise DataError(
+                f"{market.instrument} 尚无上一交易日收盘价，且市场未设参考价，无法确定涨跌幅 / "
+                f"{market.instrument} has no previous close and its market no reference price: "
+                "the price band cannot be set",
+                column="price_fen",
+                expected="a trade on an earlier trading day, or reference_price_fen in the market setup",
+            )
+        band = tr.price_band(_band_rules(market.rule_set, day), mode, close)
+    return DayLimits(
+        market.instrument,
+        day,
+        market.rule_set,
+        mode,
+        close,
+        close_day,
+        band,
+        market.floor_fen,
+        market.ceiling_fen,
+    )
+
+
+def _check_order(
+    ctx: Ctx, book: tr.OrderBook, inst: tr.Instrument, side: str, price: int | None, *, kind: str = "limit"
+) -> None:
+    """Refuse (422, nothing written) an order outside its market's limits of the day.
+
+    A limit price outside ``[low, high]`` is refused; so is a market order (it has no price
+    to check) in a market with limits, and an order that would trade with a resting order
+    priced outside today's limits (placed on an earlier day): trades happen at the resting
+    price, and the best opposite price is the first one hit.
+    """
+    market = ctx.session.get(TradingMarket, inst.code)
+    if market is None or (
+        market.rule_set is None and market.floor_fen is None and market.ceiling_fen is None
+    ):
+        return
+    limits = day_limits(ctx, market)
+    if limits.low is None and limits.high is None:
+        return
+    if kind == "market" or price is None:
+        raise DataError(
+            f"{inst.code} 有价格限制，不接受市价委托 / {inst.code} has price limits: market orders are refused",
+            column="kind",
+            expected="limit",
+        )
+    if not limits.contains(price):
+        raise limits.refusal(price)
+    other = book.best_ask(inst) if side == "buy" else book.best_bid(inst)
+    crosses = other is not None and (other <= price if side == "buy" else other >= price)
+    if crosses and other is not None and not limits.contains(other):
+        raise limits.refusal(other, resting=True)
+
+
+def market_out(ctx: Ctx, market: TradingMarket) -> dict[str, Any]:
+    """JSON of a market's rules with today's limits (``today`` is ``None`` when no close is known)."""
+    try:
+        today: dict[str, Any] | None = day_limits(ctx, market).to_dict()
+    except DataError:
+        today = None
+    return {
+        "instrument": market.instrument,
+        "rule_set": market.rule_set,
+        "trade_mode": market.trade_mode,
+        "reference_price_fen": market.reference_price_fen,
+        "floor_fen": market.floor_fen,
+        "ceiling_fen": market.ceiling_fen,
+        "updated_at": market.updated_at.isoformat(),
+        "today": today,
+    }
+
+
+def set_market(
+    ctx: Ctx,
+    *,
+    instrument: str,
+    rule_set: str | None = None,
+    trade_mode: str | None = None,
+    reference_price_fen: int | None = None,
+    floor_fen: int | None = None,
+    ceiling_fen: int | None = None,
+) -> dict[str, Any]:
+    """Set (create or replace) the market rules of an instrument (admin: market setup).
+
+    ``rule_set`` and ``trade_mode`` go together: the rule set must be valid today and hold
+    the band of the mode (checked by building the band around the reference price or 1 fen).
+    """
+    _require_role(ctx, "market")
+    _require(ctx, "market", [], "market setup")
+    inst = _instrument(instrument)
+    if (rule_set is None) != (trade_mode is None):
+        raise DataError(
+            "a rule set and a trade mode go together", column="trade_mode", expected="both or neither"
+        )
+    ref = None if reference_price_fen is None else _int(reference_price_fen, "reference_price_fen")
+    lo = None if floor_fen is None else _int(floor_fen, "floor_fen")
+    hi = None if ceiling_fen is None else _int(ceiling_fen, "ceiling_fen")
+    if lo is not None and hi is not None and lo > hi:
+        raise DataError(
+            f"floor {lo} fen is above ceiling {hi} fen", column="ceiling_fen", expected=f">= {lo}"
+        )
+    mode = None
+    if rule_set is not None and trade_mode is not None:
+        mode = tr.TradeMode.parse(trade_mode)
+        try:
+            tr.price_band(_band_rules(rule_set, trading_day(ctx.now)), mode, ref or 1)
+        except (RuleError, KeyError) as exc:
+            raise DataError(
+                f"rule set {rule_set!r} gives no {mode.value} band on {trading_day(ctx.now)}: {exc}",
+                column="rule_set",
+                expected="a dated rule set with band_listed, band_block and trade_modes (china_carbon_market)",
+            ) from None
+    row = ctx.session.get(TradingMarket, inst.code)
+    if row is None:
+        row = TradingMarket(instrument=inst.code, updated_at=ctx.now)
+        ctx.session.add(row)
+    row.rule_set = rule_set
+    row.trade_mode = None if mode is None else mode.value
+    row.reference_price_fen = ref
+    row.floor_fen = lo
+    row.ceiling_fen = hi
+    row.user_id = ctx.principal.user_id
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    out = market_out(ctx, row)
+    ctx.audit("trading.market", "trading_market", inst.code, {k: v for k, v in out.items() if k != "today"})
+    return out
+
+
+def market(ctx: Ctx, instrument: str) -> dict[str, Any]:
+    """The market rules of an instrument with today's limits (public)."""
+    inst = _instrument(instrument)
+    row = ctx.session.get(TradingMarket, inst.code)
+    if row is None:
+        raise NotFound(f"{inst.code} has no market rules")
+    return market_out(ctx, row)
+
+
+def markets(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every instrument's market rules with today's limits (public)."""
+    rows = ctx.session.scalars(select(TradingMarket).order_by(TradingMarket.instrument))
+    return [market_out(ctx, r) for r in rows]
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -631,6 +923,7 @@ def place_order(
         raise DataError(f"order kind {kind!r} is invalid", column="kind", expected="limit or market")
 
     def run(book: tr.OrderBook) -> tuple[int, int, list[tr.Trade], bool]:
+        _check_order(ctx, book, inst, side, price, kind=kind)  # before the book changes
         n0 = book.trade_count
         oid = book.submit(h, inst, side, qty, price, budget=budget)
         return oid, book.seq, book.trades(n0), book.is_resting(oid)
@@ -698,6 +991,8 @@ def replace_order(
     qty = None if quantity is None else _int(quantity, "quantity")
 
     def run(book: tr.OrderBook) -> tuple[int, list[tr.Trade], bool]:
+        if price is not None:  # before the book changes
+            _check_order(ctx, book, tr.Instrument.parse(row.instrument), row.side, price)
         n0 = book.trade_count
         seq = book.replace(order_id, price=price, quantity=qty)
         return seq, book.trades(n0), book.is_resting(order_id)
