@@ -658,18 +658,15 @@ class DayLimits:
         parts_zh, parts_en = [], []
         if self.band is not None and self.mode is not None and self.close is not None:
             r = self.band.ratio
-            pct = "" if r is None else f"±{Decimal(r.numerator) / r.denominator * 100:.4g}%"
-            when_zh = "参考价" if self.close_day is None else f"{self.close_day.isoformat()} 收盘价"
-            when_en = (
-                "reference price" if self.close_day is None else f"close of {self.close_day.isoformat()}"
-            )
-            parts_zh.append(
-                f"{self.mode.zh}涨跌幅 {pct}（{self.rule_set}），上一交易日{when_zh} {_fen(self.close)}"
-            )
-            parts_en.append(
-                f"the {self.mode.value} band {pct} ({self.rule_set}) around the previous {when_en} "
-                f"{self.close:,} fen"
-            )
+            pct = "" if r is None else f"±{(Decimal(r.numerator) / r.denominator * 100).normalize():f}%"
+            if self.close_day is None:
+                close_zh = f"参考价（尚无上一交易日收盘价）{_fen(self.close)}"
+                close_en = f"the reference price {self.close:,} fen (no previous close yet)"
+            else:
+                close_zh = f"上一交易日（{self.close_day.isoformat()}）收盘价 {_fen(self.close)}"
+                close_en = f"the previous close {self.close:,} fen of {self.close_day.isoformat()}"
+            parts_zh.append(f"{self.mode.zh}涨跌幅 {pct}（{self.rule_set}），{close_zh}")
+            parts_en.append(f"the {self.mode.value} band {pct} ({self.rule_set}) around {close_en}")
         if self.floor is not None or self.ceiling is not None:
             lo = "-" if self.floor is None else f"{self.floor:,}"
             hi = "-" if self.ceiling is None else f"{self.ceiling:,}"
@@ -684,7 +681,9 @@ class DayLimits:
             f"{'；'.join(parts_zh)} / {what_en} is outside the allowed range [{lo}, {hi}] fen of "
             f"{self.instrument} on {self.day.isoformat()}: {'; '.join(parts_en)}"
         )
-        return DataError(problem, column=column, expected=f"{lo} <= {column} <= {hi} (fen)")
+        bounds = f"{'' if self.low is None else f'{self.low} <= '}{column}"
+        bounds += "" if self.high is None else f" <= {self.high}"
+        return DataError(problem, column=column, expected=f"{bounds} (fen)")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -861,6 +860,12 @@ def market(ctx: Ctx, instrument: str) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"{inst.code} has no market rules")
     return market_out(ctx, row)
+
+
+def today_limits(ctx: Ctx, instrument: str) -> dict[str, Any] | None:
+    """Today's limits of an instrument's market (``None``: no market rules, or no close yet)."""
+    row = ctx.session.get(TradingMarket, _instrument(instrument).code)
+    return None if row is None else market_out(ctx, row)["today"]
 
 
 def markets(ctx: Ctx) -> list[dict[str, Any]]:

@@ -97,6 +97,12 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "none": ("None.", "暂无。"),
     "show": ("Show", "显示"),
     "done.order": ("Order accepted.", "委托已受理。"),
+    "limits": ("Allowed prices today (yuan)", "当日允许申报价格（元）"),
+    "previous_close": ("previous close (yuan)", "上一交易日收盘价（元）"),
+    "reference_price": ("reference price (yuan)", "参考价（元）"),
+    "mode.listed": ("listed agreement trading", "挂牌协议交易"),
+    "mode.block": ("block agreement trading", "大宗协议交易"),
+    "mode.one_way": ("one-way bidding", "单向竞价"),
     "done.cancelled": ("Order cancelled.", "委托已撤销。"),
 }
 
@@ -183,6 +189,7 @@ def _book(request: Request, ctx: Ctx, code: str, error: str | None = None, statu
         code=code,
         depth=uc.depth(ctx, code, levels=20),
         trades=uc.recent_trades(ctx, instrument=code),
+        limits=uc.today_limits(ctx, code),
         can_trade=p.role.value == "officer" and p.region is not None,
         holder=p.region or "",
     )
