@@ -329,3 +329,30 @@ def test_market_time_zone_boundary_uses_the_injected_clock(world: Any) -> None:
     today = w.get(f"/api/trading/markets/{CO2}").json()["today"]
     # previous close 4800: [ceil(4800 * 0.9), floor(4800 * 1.1)] = [4320, 5280]
     assert (today["previous_close_fen"], today["low_fen"], today["high_fen"]) == (4800, 4320, 5280)
+
+
+def test_a_group_commit_straddling_midnight_sees_the_close_it_just_made(world: Any) -> None:
+    """A batch whose last order is stamped 00:00 in Shanghai uses the trade its first orders made."""
+    w = world
+    _setup(w)
+    r = _market(w, rule_set="china_carbon_market", trade_mode="listed", reference_price_fen=5000)
+    assert r.status_code == 200
+    evening = datetime(2025, 3, 1, 15, 59, 59, tzinfo=UTC)
+    midnight = datetime(2025, 3, 1, 16, 0, tzinfo=UTC)
+
+    def order(holder: str, side: str, price: int) -> Any:
+        return lambda c: uc.place_order(
+            c, holder=holder, instrument=CO2, side=side, quantity=1, price_fen=price
+        )
+
+    m = uc.matcher(w.app.state.sessions)
+    futs: list[Future[Any]] = []
+    for run, now in ((order("34", "sell", 4800), evening), (order("33", "buy", 4800), evening)):
+        f: Future[Any] = Future()
+        m.queue.put(uc._Job(run, system_principal(), now, f, True))
+        futs.append(f)
+    # 5400 is inside [4500, 5500] around the reference 5000 but outside [4320, 5280] around 4800
+    futs.append(m.submit(order("33", "buy", 5400), system_principal(), midnight, fast=True))
+    assert [t["price_fen"] for t in futs[1].result(timeout=30)["trades"]] == [4800]
+    with pytest.raises(DataError, match=r"4,800 fen of 2025-03-01"):
+        futs[2].result(timeout=30)

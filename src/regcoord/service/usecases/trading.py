@@ -102,6 +102,8 @@ class Exchange:
         self.committed_seq = 0
         self.owner: int | None = None
         self.snapshot_seq = 0  # seq of the newest stored snapshot known to this process
+        #: previous close per (instrument, trading day): the trades of earlier days never change
+        self.closes: dict[tuple[str, date], tuple[int, date] | None] = {}
 
 
 _EXCHANGES: weakref.WeakKeyDictionary[Engine, Exchange] = weakref.WeakKeyDictionary()
@@ -603,9 +605,17 @@ def previous_close(ctx: Ctx, code: str) -> tuple[int, date] | None:
     Today is :func:`trading_day` of ``ctx.now``; the previous trading day is the latest
     earlier day with a trade (days without trades are not trading days of the instrument),
     and its close is the price of its last trade (highest trade id).  A trade's time is the
-    time of the event that made it.
+    time of the event that made it.  Trades are stamped with the service clock, which only
+    moves forward, so the answer for a day never changes once asked: it is kept per
+    (instrument, day) in the process (the query walks back over today's trades once a day).
     """
-    start = datetime.combine(trading_day(ctx.now), time(0), TRADING_TZ).astimezone(UTC)
+    day = trading_day(ctx.now)
+    cache = exchange(ctx.session).closes
+    if (code, day) in cache:
+        return cache[(code, day)]
+    if ctx.session.new:  # rows a group commit added unflushed (a batch may straddle midnight)
+        ctx.session.flush()
+    start = datetime.combine(day, time(0), TRADING_TZ).astimezone(UTC)
     row = ctx.session.execute(
         select(TradingTrade.price_fen, TradingEvent.at)
         .join(TradingEvent, TradingEvent.seq == TradingTrade.event_seq)
@@ -613,7 +623,11 @@ def previous_close(ctx: Ctx, code: str) -> tuple[int, date] | None:
         .order_by(TradingTrade.trade_id.desc())
         .limit(1)
     ).first()
-    return None if row is None else (int(row[0]), trading_day(row[1]))
+    found = None if row is None else (int(row[0]), trading_day(row[1]))
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[(code, day)] = found
+    return found
 
 
 def _fen(value: int) -> str:
