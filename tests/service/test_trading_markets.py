@@ -356,3 +356,64 @@ def test_a_group_commit_straddling_midnight_sees_the_close_it_just_made(world: A
     assert [t["price_fen"] for t in futs[1].result(timeout=30)["trades"]] == [4800]
     with pytest.raises(DataError, match=r"4,800 fen of 2025-03-01"):
         futs[2].result(timeout=30)
+
+
+# -- water rights transfers as a record of the service ----------------------------------------------
+def _water(**kw: Any) -> dict[str, Any]:
+    return {
+        "kind": "regional",
+        "method": "negotiated",
+        "seller": "浙江省某市",
+        "buyer": "安徽省某市",
+        "seller_region": "33",
+        "buyer_region": "34",
+        "annual_volume_m3": 50_000_000,
+        "term_years": 20,
+        "start_year": 2025,
+        "price_fen_per_m3": 400,
+        **kw,
+    }
+
+
+def _water_rows(w: Any) -> int:
+    with w.session() as s:
+        return int(s.scalar(sa.text("SELECT count(*) FROM trading_water_transfer")))
+
+
+def test_water_transfers_are_checked_recorded_and_audited(world: Any) -> None:
+    w = world
+    assert w.post("off-33", "/api/trading/water-transfers", _water()).status_code == 403
+    assert w.post("pub", "/api/trading/water-transfers", _water()).status_code == 403
+    r = w.post("rev-cn", "/api/trading/water-transfers", _water())
+    assert r.status_code == 201, r.text
+    out = r.json()
+    # 50,000,000 m3 a year for 20 years = 1,000,000,000 m3; at 400 fen/m3 = 400,000,000,000 fen
+    assert (out["total_volume_m3"], out["value_fen"]) == (1_000_000_000, 400_000_000_000)
+    assert (out["kind_zh"], out["method_zh"], out["needs_filing"]) == ("区域水权交易", "协议转让", False)
+    assert [t["id"] for t in w.get("/api/trading/water-transfers?region=34").json()] == [out["id"]]
+    assert w.get("/api/trading/water-transfers?region=11").json() == []
+    # refusals name the field, and nothing is written
+    n = _water_rows(w)
+    r = w.post("admin", "/api/trading/water-transfers", _water(buyer_region="33"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "buyer_region"]
+    intake = {"kind": "intake", "start_year": 2024, "permit_expiry_year": 2028}
+    r = w.post("admin", "/api/trading/water-transfers", _water(**intake, term_years=6))
+    # 2024 + 6 - 1 = 2029 > 2028: at most 2028 - 2024 + 1 = 5 years
+    assert r.status_code == 422 and r.json()["detail"][0]["expected"] == "term_years <= 5"
+    assert _water_rows(w) == n
+    assert w.post("admin", "/api/trading/water-transfers", _water(**intake, term_years=5)).status_code == 201
+    # irrigation users: one district; longer than one year needs filing (china_water_rights)
+    irr = {"kind": "irrigation", "seller_district": "某灌区", "buyer_district": "某灌区"}
+    assert (
+        w.post("admin", "/api/trading/water-transfers", _water(**irr, term_years=1)).json()["needs_filing"]
+        is False
+    )
+    assert (
+        w.post("admin", "/api/trading/water-transfers", _water(**irr, term_years=2)).json()["needs_filing"]
+        is True
+    )
+    with w.session() as s:
+        kinds = s.scalars(
+            sa.select(dbm.AuditEvent.action).where(dbm.AuditEvent.action == "trading.water_transfer")
+        )
+        assert len(list(kinds)) == 4

@@ -28,7 +28,7 @@ Authorization (per object, here in the use case; the roles are the service's):
 
 * placing, cancelling or replacing an order: an officer, for the account of their own
   region only;
-* allocation and compliance runs: an admin, or a reviewer of a region above every
+* allocation and compliance runs, water rights transfers: an admin, or a reviewer of a region above every
   holder concerned (the lowest common superior or its ancestors);
 * deposits, call auctions and market setup (the rules of an instrument's market): an admin;
 * reading holdings, depth, trades and runs: anyone (a public registry).
@@ -80,6 +80,7 @@ from regcoord.service.db.trading_models import (
     TradingOrder,
     TradingSnapshot,
     TradingTrade,
+    WaterTransferRecord,
 )
 from regcoord.service.usecases._context import Ctx, is_system, region_tree
 from regcoord.service.usecases.monitoring import record_credit_events
@@ -518,7 +519,7 @@ def _allowed(ctx: Ctx, action: str, regions: Sequence[str]) -> bool:
         return False
     if action == "trade":
         return p.role is ag.Role.OFFICER and p.region is not None and all(r == p.region for r in regions)
-    if action in ("allocate", "settle"):
+    if action in ("allocate", "settle", "water"):
         if p.role is ag.Role.ADMIN:
             return True
         return (
@@ -540,6 +541,7 @@ _ROLES: dict[str, frozenset[ag.Role]] = {
     "deposit": frozenset({ag.Role.ADMIN}),
     "auction": frozenset({ag.Role.ADMIN}),
     "market": frozenset({ag.Role.ADMIN}),
+    "water": frozenset({ag.Role.ADMIN, ag.Role.REVIEWER}),
 }
 
 
@@ -886,6 +888,124 @@ def markets(ctx: Ctx) -> list[dict[str, Any]]:
     """Every instrument's market rules with today's limits (public)."""
     rows = ctx.session.scalars(select(TradingMarket).order_by(TradingMarket.instrument))
     return [market_out(ctx, r) for r in rows]
+
+
+def _enum(cls: Any, value: Any, column: str) -> Any:
+    try:
+        return cls(str(value))
+    except ValueError:
+        raise DataError(
+            f"{column} {value!r} is unknown", column=column, expected=", ".join(e.value for e in cls)
+        ) from None
+
+
+def record_water_transfer(
+    ctx: Ctx,
+    *,
+    kind: str,
+    method: str,
+    seller: str,
+    buyer: str,
+    seller_region: str,
+    buyer_region: str,
+    annual_volume_m3: int,
+    term_years: int,
+    start_year: int,
+    price_fen_per_m3: int,
+    permit_expiry_year: int | None = None,
+    seller_district: str | None = None,
+    buyer_district: str | None = None,
+    rule_set: str = "china_water_rights",
+) -> WaterTransferRecord:
+    """Record a water rights transfer after :func:`regcoord.trading.check_water_transfer`.
+
+    The rules are those of ``rule_set`` valid on today's trading day.  An admin, or a
+    reviewer of a region above both parties' regions, records it; it is audited.
+    """
+    _require_role(ctx, "water")
+    sr = _holder(ctx, seller_region, "seller_region")
+    br = _holder(ctx, buyer_region, "buyer_region")
+    _require(ctx, "water", [sr, br], f"water transfer {sr} -> {br}")
+    t = tr.WaterTransfer(
+        kind=_enum(tr.WaterTransferKind, kind, "kind"),
+        method=_enum(tr.WaterTransferMethod, method, "method"),
+        seller=str(seller),
+        buyer=str(buyer),
+        seller_region=sr,
+        buyer_region=br,
+        annual_volume=_int(annual_volume_m3, "annual_volume_m3", minimum=0),
+        term_years=_int(term_years, "term_years", minimum=0),
+        start_year=_int(start_year, "start_year", minimum=1900),
+        price_fen_per_m3=_int(price_fen_per_m3, "price_fen_per_m3", minimum=0),
+        permit_expiry_year=None
+        if permit_expiry_year is None
+        else _int(permit_expiry_year, "permit_expiry_year"),
+        seller_district=seller_district,
+        buyer_district=buyer_district,
+    )
+    from regcoord.rules import load_rule_set
+
+    checked = tr.check_water_transfer(load_rule_set(rule_set).at(trading_day(ctx.now)), t)
+    row = WaterTransferRecord(
+        kind=t.kind.value,
+        method=t.method.value,
+        seller=t.seller,
+        buyer=t.buyer,
+        seller_region=sr,
+        buyer_region=br,
+        annual_volume_m3=t.annual_volume,
+        term_years=t.term_years,
+        start_year=t.start_year,
+        price_fen_per_m3=t.price_fen_per_m3,
+        value_fen=t.value_fen,
+        permit_expiry_year=t.permit_expiry_year,
+        seller_district=t.seller_district,
+        buyer_district=t.buyer_district,
+        needs_filing=checked.needs_filing,
+        rule_set=rule_set,
+        user_id=ctx.principal.user_id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("trading.water_transfer", "trading_water_transfer", row.id, water_transfer_out(row))
+    return row
+
+
+def water_transfer_out(r: WaterTransferRecord) -> dict[str, Any]:
+    """JSON of a recorded water rights transfer (with the zh names of kind and method)."""
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "kind_zh": tr.WaterTransferKind(r.kind).zh,
+        "method": r.method,
+        "method_zh": tr.WaterTransferMethod(r.method).zh,
+        "seller": r.seller,
+        "buyer": r.buyer,
+        "seller_region": r.seller_region,
+        "buyer_region": r.buyer_region,
+        "annual_volume_m3": r.annual_volume_m3,
+        "term_years": r.term_years,
+        "start_year": r.start_year,
+        "total_volume_m3": r.annual_volume_m3 * r.term_years,
+        "price_fen_per_m3": r.price_fen_per_m3,
+        "value_fen": r.value_fen,
+        "permit_expiry_year": r.permit_expiry_year,
+        "seller_district": r.seller_district,
+        "buyer_district": r.buyer_district,
+        "needs_filing": r.needs_filing,
+        "rule_set": r.rule_set,
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+def water_transfers(ctx: Ctx, region: str | None = None) -> list[WaterTransferRecord]:
+    """Recorded water rights transfers, newest first, optionally of one region (public)."""
+    q = select(WaterTransferRecord).order_by(WaterTransferRecord.id.desc())
+    if region is not None:
+        code = _holder(ctx, region, "region")
+        q = q.where((WaterTransferRecord.seller_region == code) | (WaterTransferRecord.buyer_region == code))
+    return list(ctx.session.scalars(q.limit(500)))
 
 
 # -- commands ----------------------------------------------------------------------------------
