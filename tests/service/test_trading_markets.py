@@ -417,3 +417,55 @@ def test_water_transfers_are_checked_recorded_and_audited(world: Any) -> None:
             sa.select(dbm.AuditEvent.action).where(dbm.AuditEvent.action == "trading.water_transfer")
         )
         assert len(list(kinds)) == 4
+
+
+def _web_login(w: Any, user: str) -> None:
+    token = _csrf(w.client.get("/login").text)
+    r = w.client.post(
+        "/login",
+        data={"username": user, "password": "test-password-1", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_admin_sets_market_rules_through_the_web_form(world: Any, lang: str) -> None:
+    w = world
+    _setup(w)
+    i = 1 if lang == "zh" else 0
+    _web_login(w, "off-33")
+    page = w.client.get(f"/trading/book/{CO2}?lang={lang}").text
+    assert 'id="market-form"' not in page  # only an admin sets up a market
+    r = w.client.post(
+        "/trading/markets",
+        data={"instrument": CO2, "floor_fen": "100", "csrf_token": _csrf(page)},
+        follow_redirects=False,
+    )
+    assert r.status_code == 403
+    _web_login(w, "admin")
+    page = w.client.get(f"/trading/book/{CO2}?lang={lang}").text
+    assert 'id="market-form"' in page and LABELS["market_rules"][i] in page
+    form = {
+        "instrument": CO2,
+        "rule_set": "china_carbon_market",
+        "trade_mode": "block",
+        "csrf_token": _csrf(page),
+    }
+    # floor above ceiling: the page says why, in the asked language's page, nothing stored
+    r = w.client.post(
+        f"/trading/markets?lang={lang}",
+        data={**form, "reference_price_fen": "10000", "floor_fen": "9000", "ceiling_fen": "8000"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 422 and 'id="error-text"' in r.text and LABELS["market_rules"][i] in r.text
+    assert w.get("/api/trading/markets").json() == []
+    r = w.client.post(
+        f"/trading/markets?lang={lang}", data={**form, "reference_price_fen": "10000"}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == f"/trading/book/{CO2}?done=market"
+    today = w.get(f"/api/trading/markets/{CO2}").json()["today"]
+    # block: [10000 * 0.7, 10000 * 1.3] = [7000, 13000]
+    assert (today["trade_mode"], today["low_fen"], today["high_fen"]) == ("block", 7000, 13_000)
+    page = w.client.get(f"/trading/book/{CO2}?lang={lang}&done=market").text
+    assert LABELS["done.market"][i] in page and "70.00 – 130.00" in page

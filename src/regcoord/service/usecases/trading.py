@@ -798,7 +798,7 @@ def market_out(ctx: Ctx, market: TradingMarket) -> dict[str, Any]:
     """JSON of a market's rules with today's limits (``today`` is ``None`` when no close is known)."""
     try:
         today: dict[str, Any] | None = day_limits(ctx, market).to_dict()
-    except DataError:
+    except RegcoordError:  # no close yet, or the rule set has no values today
         today = None
     return {
         "instrument": market.instrument,
