@@ -469,3 +469,21 @@ def test_admin_sets_market_rules_through_the_web_form(world: Any, lang: str) -> 
     assert (today["trade_mode"], today["low_fen"], today["high_fen"]) == ("block", 7000, 13_000)
     page = w.client.get(f"/trading/book/{CO2}?lang={lang}&done=market").text
     assert LABELS["done.market"][i] in page and "70.00 – 130.00" in page
+
+
+def test_a_read_after_midnight_does_not_fix_the_close_before_a_late_order_commits(world: Any) -> None:
+    """Reads do not keep the previous close: an order stamped 23:59:59 may commit after them."""
+    w = world
+    _setup(w)
+    assert (
+        _market(w, rule_set="china_carbon_market", trade_mode="listed", reference_price_fen=5000).status_code
+        == 200
+    )
+    w.clock.now = datetime(2025, 3, 1, 16, 0, 1, tzinfo=UTC)  # 2 March 00:00:01 in Shanghai
+    assert w.get(f"/api/trading/markets/{CO2}").json()["today"]["previous_close_fen"] == 5000  # reference
+    w.clock.now = datetime(2025, 3, 1, 15, 59, 59, tzinfo=UTC)  # a request stamped 1 March, served late
+    assert _order(w, "34", "sell", 1, 4800).status_code == 201
+    assert _order(w, "33", "buy", 1, 4800).status_code == 201
+    w.clock.now = datetime(2025, 3, 1, 16, 0, 2, tzinfo=UTC)
+    # band around 4800: [4320, 5280]; 5400 would pass around the reference 5000
+    assert "4,800 fen of 2025-03-01" in _refused(_order(w, "33", "buy", 1, 5400))

@@ -601,7 +601,7 @@ def trading_day(now: datetime) -> date:
     return now.astimezone(TRADING_TZ).date()
 
 
-def previous_close(ctx: Ctx, code: str) -> tuple[int, date] | None:
+def previous_close(ctx: Ctx, code: str, *, keep: bool = False) -> tuple[int, date] | None:
     """(price in fen, trading day) of the last trade of ``code`` before today's trading day.
 
     Today is :func:`trading_day` of ``ctx.now``; the previous trading day is the latest
@@ -609,7 +609,9 @@ def previous_close(ctx: Ctx, code: str) -> tuple[int, date] | None:
     and its close is the price of its last trade (highest trade id).  A trade's time is the
     time of the event that made it.  Trades are stamped with the service clock, which only
     moves forward, so the answer for a day never changes once asked: it is kept per
-    (instrument, day) in the process (the query walks back over today's trades once a day).
+    (instrument, day) in the process (the query walks back over today's trades once a day)
+    when ``keep``: by a command under the trading lock, after the commands queued before it,
+    never by a read that may run before an order of the previous day is committed.
     """
     day = trading_day(ctx.now)
     cache = exchange(ctx.session).closes
@@ -626,9 +628,10 @@ def previous_close(ctx: Ctx, code: str) -> tuple[int, date] | None:
         .limit(1)
     ).first()
     found = None if row is None else (int(row[0]), trading_day(row[1]))
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[(code, day)] = found
+    if keep:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[(code, day)] = found
     return found
 
 
@@ -723,7 +726,7 @@ def _band_rules(name: str, day: date) -> Any:
     return load_rule_set(name).at(day)
 
 
-def day_limits(ctx: Ctx, market: TradingMarket) -> DayLimits:
+def day_limits(ctx: Ctx, market: TradingMarket, *, keep: bool = False) -> DayLimits:
     """The limits of ``market`` on today's trading day (``ctx.now``).
 
     Refused (422) when the market has a band but no previous close: the instrument has not
@@ -735,7 +738,7 @@ def day_limits(ctx: Ctx, market: TradingMarket) -> DayLimits:
     close_day: date | None = None
     band = None
     if market.rule_set is not None and mode is not None:
-        found = previous_close(ctx, market.instrument)
+        found = previous_close(ctx, market.instrument, keep=keep)
         if found is not None:
             close, close_day = found
         elif market.reference_price_fen is not None:
@@ -777,7 +780,7 @@ def _check_order(
         market.rule_set is None and market.floor_fen is None and market.ceiling_fen is None
     ):
         return
-    limits = day_limits(ctx, market)
+    limits = day_limits(ctx, market, keep=True)  # under the trading lock (in the command)
     if limits.low is None and limits.high is None:
         return
     if kind == "market" or price is None:
