@@ -74,6 +74,41 @@ class ReplaceIn(_In):
     quantity: int | None = Field(default=None, gt=0, le=_UNITS)
 
 
+class MarketIn(_In):
+    rule_set: str | None = Field(
+        default=None, max_length=80, description="dated rule set of the price band, e.g. china_carbon_market"
+    )
+    trade_mode: Literal["listed", "block", "one_way"] | None = Field(
+        default=None, description="挂牌协议 listed / 大宗协议 block / 单向竞价 one_way"
+    )
+    reference_price_fen: int | None = Field(
+        default=None,
+        gt=0,
+        le=_FEN,
+        description="previous close until the instrument has traded on an earlier day",
+    )
+    floor_fen: int | None = Field(default=None, gt=0, le=_FEN, description="price floor (fen per unit)")
+    ceiling_fen: int | None = Field(default=None, gt=0, le=_FEN, description="price ceiling (fen per unit)")
+
+
+class WaterTransferIn(_In):
+    kind: Literal["regional", "intake", "irrigation"] = Field(
+        description="区域水权交易 regional / 取水权交易 intake / 灌溉用水户水权交易 irrigation"
+    )
+    method: Literal["public_listing", "negotiated"] = Field(description="公开交易 / 协议转让")
+    seller: str = Field(min_length=1, max_length=80)
+    buyer: str = Field(min_length=1, max_length=80)
+    seller_region: Region
+    buyer_region: Region
+    annual_volume_m3: int = Field(gt=0, le=10**10, description="m3 a year")
+    term_years: int = Field(gt=0, le=100)
+    start_year: int = Field(ge=1900, le=2200)
+    price_fen_per_m3: int = Field(ge=0, le=10**6)
+    permit_expiry_year: int | None = Field(default=None, ge=1900, le=2300)
+    seller_district: str | None = Field(default=None, max_length=80)
+    buyer_district: str | None = Field(default=None, max_length=80)
+
+
 class PhaseIn(_In):
     instrument: Instrument
 
@@ -220,6 +255,53 @@ async def settle(ctx: CtxDep, body: ComplianceIn, request: Request, key: IdemKey
         201,
         fast=False,
     )
+
+
+@router.put("/markets/{instrument}", summary="Set the market rules of an instrument / 设置交易规则")
+async def set_market(
+    ctx: CtxDep, instrument: InstrumentPath, body: MarketIn, request: Request
+) -> JSONResponse:
+    return await _queued(
+        ctx,
+        lambda c: uc.set_market(c, instrument=instrument, **body.model_dump()),
+        request,
+        body,
+        None,
+        200,
+        fast=False,
+    )
+
+
+@router.post("/water-transfers", status_code=201, summary="Record a water rights transfer / 水权交易登记")
+async def record_water_transfer(
+    ctx: CtxDep, body: WaterTransferIn, request: Request, key: IdemKey = None
+) -> JSONResponse:
+    return await _queued(
+        ctx,
+        lambda c: uc.water_transfer_out(uc.record_water_transfer(c, **body.model_dump())),
+        request,
+        body,
+        key,
+        201,
+        fast=False,
+    )
+
+
+@router.get("/water-transfers", summary="Water rights transfers / 水权交易记录")
+def water_transfers(
+    ctx: CtxDep, region: Annotated[str | None, Query(max_length=12)] = None
+) -> list[dict[str, Any]]:
+    return [uc.water_transfer_out(r) for r in uc.water_transfers(ctx, region)]
+
+
+@router.get("/markets", summary="Market rules and today's price limits / 交易规则与当日价格区间")
+def markets(ctx: CtxDep) -> list[dict[str, Any]]:
+    return uc.markets(ctx)
+
+
+@router.get("/markets/{instrument}", summary="Market rules of an instrument / 品种交易规则")
+def market(ctx: CtxDep, instrument: InstrumentPath) -> dict[str, Any]:
+    return uc.market(ctx, instrument)
 
 
 @router.get("/accounts", summary="Accounts and holdings / 账户与持有量")

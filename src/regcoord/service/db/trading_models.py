@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from regcoord.service.db.models import Base
@@ -105,3 +105,54 @@ class TradingSnapshot(Base):
     seq: Mapped[int] = mapped_column(ForeignKey("trading_event.seq"), primary_key=True, autoincrement=False)
     payload: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TradingMarket(Base):
+    """The market rules of one instrument, set by an admin (market setup).
+
+    ``rule_set`` (a dated rule set with daily price bands, e.g. ``china_carbon_market``) and
+    ``trade_mode`` (``listed`` / ``block`` / ``one_way``) give the band around the previous
+    close; ``reference_price_fen`` stands in for the previous close until the instrument
+    has traded on an earlier trading day; ``floor_fen`` / ``ceiling_fen`` are a price
+    collar.  Every order and replace placed through the service is checked against them.
+    """
+
+    __tablename__ = "trading_market"
+    instrument: Mapped[str] = mapped_column(String(30), primary_key=True)
+    rule_set: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    trade_mode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    reference_price_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    floor_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ceiling_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WaterTransferRecord(Base):
+    """A water rights transfer recorded by the service (checked by :func:`regcoord.trading.check_water_transfer`).
+
+    Kind (regional / intake-right / irrigation-user), method (public listing / negotiated),
+    the parties and their regions, the annual volume (m3) over the term, the price (fen per
+    m3) and whether the transfer must be filed; ``rule_set`` valid ``on`` the recording day.
+    """
+
+    __tablename__ = "trading_water_transfer"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    method: Mapped[str] = mapped_column(String(16))
+    seller: Mapped[str] = mapped_column(String(80))
+    buyer: Mapped[str] = mapped_column(String(80))
+    seller_region: Mapped[str] = mapped_column(String(12), index=True)
+    buyer_region: Mapped[str] = mapped_column(String(12), index=True)
+    annual_volume_m3: Mapped[int] = mapped_column(BigInteger)
+    term_years: Mapped[int] = mapped_column(Integer)
+    start_year: Mapped[int] = mapped_column(Integer)
+    price_fen_per_m3: Mapped[int] = mapped_column(BigInteger)
+    value_fen: Mapped[int] = mapped_column(BigInteger)
+    permit_expiry_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    seller_district: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    buyer_district: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    needs_filing: Mapped[bool] = mapped_column(Boolean)
+    rule_set: Mapped[str] = mapped_column(String(80))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -28,9 +28,9 @@ Authorization (per object, here in the use case; the roles are the service's):
 
 * placing, cancelling or replacing an order: an officer, for the account of their own
   region only;
-* allocation and compliance runs: an admin, or a reviewer of a region above every
+* allocation and compliance runs, water rights transfers: an admin, or a reviewer of a region above every
   holder concerned (the lowest common superior or its ancestors);
-* deposits and call auctions: an admin;
+* deposits, call auctions and market setup (the rules of an instrument's market): an admin;
 * reading holdings, depth, trades and runs: anyone (a public registry).
 
 Compliance breaches feed the coordination service's credit record through the
@@ -51,16 +51,24 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from regcoord import agreements as ag
 from regcoord import trading as tr
-from regcoord.errors import ConflictError, DataError, NotFound, PermissionDenied, RegcoordError
+from regcoord.errors import (
+    ConflictError,
+    DataError,
+    NotFound,
+    PermissionDenied,
+    RegcoordError,
+    RuleError,
+)
 from regcoord.service import audit
 from regcoord.service.audit import canonical_json
 from regcoord.service.db import models as m
@@ -68,9 +76,11 @@ from regcoord.service.db.trading_models import (
     AllocationRun,
     ComplianceRun,
     TradingEvent,
+    TradingMarket,
     TradingOrder,
     TradingSnapshot,
     TradingTrade,
+    WaterTransferRecord,
 )
 from regcoord.service.usecases._context import Ctx, is_system, region_tree
 from regcoord.service.usecases.monitoring import record_credit_events
@@ -93,6 +103,8 @@ class Exchange:
         self.committed_seq = 0
         self.owner: int | None = None
         self.snapshot_seq = 0  # seq of the newest stored snapshot known to this process
+        #: previous close per (instrument, trading day): the trades of earlier days never change
+        self.closes: dict[tuple[str, date], tuple[int, date] | None] = {}
 
 
 _EXCHANGES: weakref.WeakKeyDictionary[Engine, Exchange] = weakref.WeakKeyDictionary()
@@ -507,7 +519,7 @@ def _allowed(ctx: Ctx, action: str, regions: Sequence[str]) -> bool:
         return False
     if action == "trade":
         return p.role is ag.Role.OFFICER and p.region is not None and all(r == p.region for r in regions)
-    if action in ("allocate", "settle"):
+    if action in ("allocate", "settle", "water"):
         if p.role is ag.Role.ADMIN:
             return True
         return (
@@ -516,7 +528,7 @@ def _allowed(ctx: Ctx, action: str, regions: Sequence[str]) -> bool:
             and bool(regions)
             and p.region in ag.superiors_of(ctx.tree, sorted(set(regions)))
         )
-    if action in ("deposit", "auction"):
+    if action in ("deposit", "auction", "market"):
         return p.role is ag.Role.ADMIN
     return False
 
@@ -528,6 +540,8 @@ _ROLES: dict[str, frozenset[ag.Role]] = {
     "settle": frozenset({ag.Role.ADMIN, ag.Role.REVIEWER}),
     "deposit": frozenset({ag.Role.ADMIN}),
     "auction": frozenset({ag.Role.ADMIN}),
+    "market": frozenset({ag.Role.ADMIN}),
+    "water": frozenset({ag.Role.ADMIN, ag.Role.REVIEWER}),
 }
 
 
@@ -575,6 +589,426 @@ def _int(value: Any, column: str, *, minimum: int = 1) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
         raise DataError(f"{column} {value!r} is invalid", column=column, expected=f"an integer >= {minimum}")
     return value
+
+
+# -- market rules (price band, collar) --------------------------------------------------------
+#: the service clock's trading day is the calendar day in China (the exchanges' time zone)
+TRADING_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def trading_day(now: datetime) -> date:
+    """The trading day of the instant ``now``: its calendar date in Asia/Shanghai."""
+    return now.astimezone(TRADING_TZ).date()
+
+
+def previous_close(ctx: Ctx, code: str, *, keep: bool = False) -> tuple[int, date] | None:
+    """(price in fen, trading day) of the last trade of ``code`` before today's trading day.
+
+    Today is :func:`trading_day` of ``ctx.now``; the previous trading day is the latest
+    earlier day with a trade (days without trades are not trading days of the instrument),
+    and its close is the price of its last trade (highest trade id).  A trade's time is the
+    time of the event that made it.  Trades are stamped with the service clock, which only
+    moves forward, so the answer for a day never changes once asked: it is kept per
+    (instrument, day) in the process (the query walks back over today's trades once a day)
+    when ``keep``: by a command under the trading lock, after the commands queued before it,
+    never by a read that may run before an order of the previous day is committed.
+    """
+    day = trading_day(ctx.now)
+    cache = exchange(ctx.session).closes
+    if (code, day) in cache:
+        return cache[(code, day)]
+    if ctx.session.new:  # rows a group commit added unflushed (a batch may straddle midnight)
+        ctx.session.flush()
+    start = datetime.combine(day, time(0), TRADING_TZ).astimezone(UTC)
+    row = ctx.session.execute(
+        select(TradingTrade.price_fen, TradingEvent.at)
+        .join(TradingEvent, TradingEvent.seq == TradingTrade.event_seq)
+        .where(TradingTrade.instrument == code, TradingEvent.at < start)
+        .order_by(TradingTrade.trade_id.desc())
+        .limit(1)
+    ).first()
+    found = None if row is None else (int(row[0]), trading_day(row[1]))
+    if keep:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[(code, day)] = found
+    return found
+
+
+def _fen(value: int) -> str:
+    return f"{value:,} 分 ({Decimal(value) / 100:,.2f} 元)"
+
+
+@dataclass(frozen=True, slots=True)
+class DayLimits:
+    """The prices an order of one instrument may carry on one trading day.
+
+    ``low``/``high`` (fen, ``None`` = unbounded) are the intersection of the price band
+    (:func:`regcoord.trading.price_band` around ``close``) and the collar
+    ``[floor, ceiling]``.
+    """
+
+    instrument: str
+    day: date
+    rule_set: str | None
+    mode: tr.TradeMode | None
+    close: int | None
+    close_day: date | None  # None: the market's reference price stands in for the close
+    band: tr.PriceBand | None
+    floor: int | None
+    ceiling: int | None
+
+    @property
+    def low(self) -> int | None:
+        lows = [x for x in (None if self.band is None else self.band.low, self.floor) if x is not None]
+        return max(lows) if lows else None
+
+    @property
+    def high(self) -> int | None:
+        highs = [x for x in (None if self.band is None else self.band.high, self.ceiling) if x is not None]
+        return min(highs) if highs else None
+
+    def contains(self, price: int) -> bool:
+        lo, hi = self.low, self.high
+        return (lo is None or price >= lo) and (hi is None or price <= hi)
+
+    def refusal(self, price: int, *, column: str = "price_fen", resting: bool = False) -> DataError:
+        """The bilingual (zh/en) refusal of ``price``, naming the band and the previous close."""
+        parts_zh, parts_en = [], []
+        if self.band is not None and self.mode is not None and self.close is not None:
+            r = self.band.ratio
+            pct = "" if r is None else f"±{(Decimal(r.numerator) / r.denominator * 100).normalize():f}%"
+            if self.close_day is None:
+                close_zh = f"参考价（尚无上一交易日收盘价）{_fen(self.close)}"
+                close_en = f"the reference price {self.close:,} fen (no previous close yet)"
+            else:
+                close_zh = f"上一交易日（{self.close_day.isoformat()}）收盘价 {_fen(self.close)}"
+                close_en = f"the previous close {self.close:,} fen of {self.close_day.isoformat()}"
+            parts_zh.append(f"{self.mode.zh}涨跌幅 {pct}（{self.rule_set}），{close_zh}")
+            parts_en.append(f"the {self.mode.value} band {pct} ({self.rule_set}) around {close_en}")
+        if self.floor is not None or self.ceiling is not None:
+            lo = "-" if self.floor is None else f"{self.floor:,}"
+            hi = "-" if self.ceiling is None else f"{self.ceiling:,}"
+            parts_zh.append(f"价格下限/上限 {lo}/{hi} 分")
+            parts_en.append(f"the price floor/ceiling {lo}/{hi} fen")
+        lo = "-" if self.low is None else f"{self.low:,}"
+        hi = "-" if self.high is None else f"{self.high:,}"
+        what_zh = f"对手方挂单价 {price:,} 分" if resting else f"申报价格 {price:,} 分"
+        what_en = f"the resting counter-order's price {price:,} fen" if resting else f"price {price:,} fen"
+        problem = (
+            f"{what_zh}超出 {self.instrument} 在 {self.day.isoformat()} 的允许区间 [{lo}, {hi}] 分："
+            f"{'；'.join(parts_zh)} / {what_en} is outside the allowed range [{lo}, {hi}] fen of "
+            f"{self.instrument} on {self.day.isoformat()}: {'; '.join(parts_en)}"
+        )
+        bounds = f"{'' if self.low is None else f'{self.low} <= '}{column}"
+        bounds += "" if self.high is None else f" <= {self.high}"
+        return DataError(problem, column=column, expected=f"{bounds} (fen)")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instrument": self.instrument,
+            "trading_day": self.day.isoformat(),
+            "rule_set": self.rule_set,
+            "trade_mode": None if self.mode is None else self.mode.value,
+            "previous_close_fen": self.close,
+            "previous_close_day": None if self.close_day is None else self.close_day.isoformat(),
+            "band": None if self.band is None else self.band.to_dict(),
+            "floor_fen": self.floor,
+            "ceiling_fen": self.ceiling,
+            "low_fen": self.low,
+            "high_fen": self.high,
+        }
+
+
+def _band_rules(name: str, day: date) -> Any:
+    from regcoord.rules import load_rule_set
+
+    return load_rule_set(name).at(day)
+
+
+def day_limits(ctx: Ctx, market: TradingMarket, *, keep: bool = False) -> DayLimits:
+    """The limits of ``market`` on today's trading day (``ctx.now``).
+
+    Refused (422) when the market has a band but no previous close: the instrument has not
+    traded on an earlier trading day and the market has no reference price.
+    """
+    day = trading_day(ctx.now)
+    mode = None if market.trade_mode is None else tr.TradeMode.parse(market.trade_mode)
+    close: int | None = None
+    close_day: date | None = None
+    band = None
+    if market.rule_set is not None and mode is not None:
+        found = previous_close(ctx, market.instrument, keep=keep)
+        if found is not None:
+            close, close_day = found
+        elif market.reference_price_fen is not None:
+            close = market.reference_price_fen
+        else:
+            raise DataError(
+                f"{market.instrument} 尚无上一交易日收盘价，且市场未设参考价，无法确定涨跌幅 / "
+                f"{market.instrument} has no previous close and its market no reference price: "
+                "the price band cannot be set",
+                column="price_fen",
+                expected="a trade on an earlier trading day, or reference_price_fen in the market setup",
+            )
+        band = tr.price_band(_band_rules(market.rule_set, day), mode, close)
+    return DayLimits(
+        market.instrument,
+        day,
+        market.rule_set,
+        mode,
+        close,
+        close_day,
+        band,
+        market.floor_fen,
+        market.ceiling_fen,
+    )
+
+
+def _check_order(
+    ctx: Ctx, book: tr.OrderBook, inst: tr.Instrument, side: str, price: int | None, *, kind: str = "limit"
+) -> None:
+    """Refuse (422, nothing written) an order outside its market's limits of the day.
+
+    A limit price outside ``[low, high]`` is refused; so is a market order (it has no price
+    to check) in a market with limits, and an order that would trade with a resting order
+    priced outside today's limits (placed on an earlier day): trades happen at the resting
+    price, and the best opposite price is the first one hit.
+    """
+    market = ctx.session.get(TradingMarket, inst.code)
+    if market is None or (
+        market.rule_set is None and market.floor_fen is None and market.ceiling_fen is None
+    ):
+        return
+    limits = day_limits(ctx, market, keep=True)  # under the trading lock (in the command)
+    if limits.low is None and limits.high is None:
+        return
+    if kind == "market" or price is None:
+        raise DataError(
+            f"{inst.code} 有价格限制，不接受市价委托 / {inst.code} has price limits: market orders are refused",
+            column="kind",
+            expected="limit",
+        )
+    if not limits.contains(price):
+        raise limits.refusal(price)
+    other = book.best_ask(inst) if side == "buy" else book.best_bid(inst)
+    crosses = other is not None and (other <= price if side == "buy" else other >= price)
+    if crosses and other is not None and not limits.contains(other):
+        raise limits.refusal(other, resting=True)
+
+
+def market_out(ctx: Ctx, market: TradingMarket) -> dict[str, Any]:
+    """JSON of a market's rules with today's limits (``today`` is ``None`` when no close is known)."""
+    try:
+        today: dict[str, Any] | None = day_limits(ctx, market).to_dict()
+    except RegcoordError:  # no close yet, or the rule set has no values today
+        today = None
+    return {
+        "instrument": market.instrument,
+        "rule_set": market.rule_set,
+        "trade_mode": market.trade_mode,
+        "reference_price_fen": market.reference_price_fen,
+        "floor_fen": market.floor_fen,
+        "ceiling_fen": market.ceiling_fen,
+        "updated_at": market.updated_at.isoformat(),
+        "today": today,
+    }
+
+
+def set_market(
+    ctx: Ctx,
+    *,
+    instrument: str,
+    rule_set: str | None = None,
+    trade_mode: str | None = None,
+    reference_price_fen: int | None = None,
+    floor_fen: int | None = None,
+    ceiling_fen: int | None = None,
+) -> dict[str, Any]:
+    """Set (create or replace) the market rules of an instrument (admin: market setup).
+
+    ``rule_set`` and ``trade_mode`` go together: the rule set must be valid today and hold
+    the band of the mode (checked by building the band around the reference price or 1 fen).
+    """
+    _require_role(ctx, "market")
+    _require(ctx, "market", [], "market setup")
+    inst = _instrument(instrument)
+    if (rule_set is None) != (trade_mode is None):
+        raise DataError(
+            "a rule set and a trade mode go together", column="trade_mode", expected="both or neither"
+        )
+    ref = None if reference_price_fen is None else _int(reference_price_fen, "reference_price_fen")
+    lo = None if floor_fen is None else _int(floor_fen, "floor_fen")
+    hi = None if ceiling_fen is None else _int(ceiling_fen, "ceiling_fen")
+    if lo is not None and hi is not None and lo > hi:
+        raise DataError(
+            f"floor {lo} fen is above ceiling {hi} fen", column="ceiling_fen", expected=f">= {lo}"
+        )
+    mode = None
+    if rule_set is not None and trade_mode is not None:
+        mode = tr.TradeMode.parse(trade_mode)
+        try:
+            tr.price_band(_band_rules(rule_set, trading_day(ctx.now)), mode, ref or 1)
+        except (RuleError, KeyError) as exc:
+            raise DataError(
+                f"rule set {rule_set!r} gives no {mode.value} band on {trading_day(ctx.now)}: {exc}",
+                column="rule_set",
+                expected="a dated rule set with band_listed, band_block and trade_modes (china_carbon_market)",
+            ) from None
+    row = ctx.session.get(TradingMarket, inst.code)
+    if row is None:
+        row = TradingMarket(instrument=inst.code, updated_at=ctx.now)
+        ctx.session.add(row)
+    row.rule_set = rule_set
+    row.trade_mode = None if mode is None else mode.value
+    row.reference_price_fen = ref
+    row.floor_fen = lo
+    row.ceiling_fen = hi
+    row.user_id = ctx.principal.user_id
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    out = market_out(ctx, row)
+    ctx.audit("trading.market", "trading_market", inst.code, {k: v for k, v in out.items() if k != "today"})
+    return out
+
+
+def market(ctx: Ctx, instrument: str) -> dict[str, Any]:
+    """The market rules of an instrument with today's limits (public)."""
+    inst = _instrument(instrument)
+    row = ctx.session.get(TradingMarket, inst.code)
+    if row is None:
+        raise NotFound(f"{inst.code} has no market rules")
+    return market_out(ctx, row)
+
+
+def today_limits(ctx: Ctx, instrument: str) -> dict[str, Any] | None:
+    """Today's limits of an instrument's market (``None``: no market rules, or no close yet)."""
+    row = ctx.session.get(TradingMarket, _instrument(instrument).code)
+    return None if row is None else market_out(ctx, row)["today"]
+
+
+def markets(ctx: Ctx) -> list[dict[str, Any]]:
+    """Every instrument's market rules with today's limits (public)."""
+    rows = ctx.session.scalars(select(TradingMarket).order_by(TradingMarket.instrument))
+    return [market_out(ctx, r) for r in rows]
+
+
+def _enum(cls: Any, value: Any, column: str) -> Any:
+    try:
+        return cls(str(value))
+    except ValueError:
+        raise DataError(
+            f"{column} {value!r} is unknown", column=column, expected=", ".join(e.value for e in cls)
+        ) from None
+
+
+def record_water_transfer(
+    ctx: Ctx,
+    *,
+    kind: str,
+    method: str,
+    seller: str,
+    buyer: str,
+    seller_region: str,
+    buyer_region: str,
+    annual_volume_m3: int,
+    term_years: int,
+    start_year: int,
+    price_fen_per_m3: int,
+    permit_expiry_year: int | None = None,
+    seller_district: str | None = None,
+    buyer_district: str | None = None,
+    rule_set: str = "china_water_rights",
+) -> WaterTransferRecord:
+    """Record a water rights transfer after :func:`regcoord.trading.check_water_transfer`.
+
+    The rules are those of ``rule_set`` valid on today's trading day.  An admin, or a
+    reviewer of a region above both parties' regions, records it; it is audited.
+    """
+    _require_role(ctx, "water")
+    sr = _holder(ctx, seller_region, "seller_region")
+    br = _holder(ctx, buyer_region, "buyer_region")
+    _require(ctx, "water", [sr, br], f"water transfer {sr} -> {br}")
+    t = tr.WaterTransfer(
+        kind=_enum(tr.WaterTransferKind, kind, "kind"),
+        method=_enum(tr.WaterTransferMethod, method, "method"),
+        seller=str(seller),
+        buyer=str(buyer),
+        seller_region=sr,
+        buyer_region=br,
+        annual_volume=_int(annual_volume_m3, "annual_volume_m3", minimum=0),
+        term_years=_int(term_years, "term_years", minimum=0),
+        start_year=_int(start_year, "start_year", minimum=1900),
+        price_fen_per_m3=_int(price_fen_per_m3, "price_fen_per_m3", minimum=0),
+        permit_expiry_year=None
+        if permit_expiry_year is None
+        else _int(permit_expiry_year, "permit_expiry_year"),
+        seller_district=seller_district,
+        buyer_district=buyer_district,
+    )
+    from regcoord.rules import load_rule_set
+
+    checked = tr.check_water_transfer(load_rule_set(rule_set).at(trading_day(ctx.now)), t)
+    row = WaterTransferRecord(
+        kind=t.kind.value,
+        method=t.method.value,
+        seller=t.seller,
+        buyer=t.buyer,
+        seller_region=sr,
+        buyer_region=br,
+        annual_volume_m3=t.annual_volume,
+        term_years=t.term_years,
+        start_year=t.start_year,
+        price_fen_per_m3=t.price_fen_per_m3,
+        value_fen=t.value_fen,
+        permit_expiry_year=t.permit_expiry_year,
+        seller_district=t.seller_district,
+        buyer_district=t.buyer_district,
+        needs_filing=checked.needs_filing,
+        rule_set=rule_set,
+        user_id=ctx.principal.user_id,
+        created_at=ctx.now,
+    )
+    ctx.session.add(row)
+    ctx.session.flush()
+    ctx.audit("trading.water_transfer", "trading_water_transfer", row.id, water_transfer_out(row))
+    return row
+
+
+def water_transfer_out(r: WaterTransferRecord) -> dict[str, Any]:
+    """JSON of a recorded water rights transfer (with the zh names of kind and method)."""
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "kind_zh": tr.WaterTransferKind(r.kind).zh,
+        "method": r.method,
+        "method_zh": tr.WaterTransferMethod(r.method).zh,
+        "seller": r.seller,
+        "buyer": r.buyer,
+        "seller_region": r.seller_region,
+        "buyer_region": r.buyer_region,
+        "annual_volume_m3": r.annual_volume_m3,
+        "term_years": r.term_years,
+        "start_year": r.start_year,
+        "total_volume_m3": r.annual_volume_m3 * r.term_years,
+        "price_fen_per_m3": r.price_fen_per_m3,
+        "value_fen": r.value_fen,
+        "permit_expiry_year": r.permit_expiry_year,
+        "seller_district": r.seller_district,
+        "buyer_district": r.buyer_district,
+        "needs_filing": r.needs_filing,
+        "rule_set": r.rule_set,
+        "created_at": r.created_at.isoformat(),
+    }
+
+
+def water_transfers(ctx: Ctx, region: str | None = None) -> list[WaterTransferRecord]:
+    """Recorded water rights transfers, newest first, optionally of one region (public)."""
+    q = select(WaterTransferRecord).order_by(WaterTransferRecord.id.desc())
+    if region is not None:
+        code = _holder(ctx, region, "region")
+        q = q.where((WaterTransferRecord.seller_region == code) | (WaterTransferRecord.buyer_region == code))
+    return list(ctx.session.scalars(q.limit(500)))
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -631,6 +1065,7 @@ def place_order(
         raise DataError(f"order kind {kind!r} is invalid", column="kind", expected="limit or market")
 
     def run(book: tr.OrderBook) -> tuple[int, int, list[tr.Trade], bool]:
+        _check_order(ctx, book, inst, side, price, kind=kind)  # before the book changes
         n0 = book.trade_count
         oid = book.submit(h, inst, side, qty, price, budget=budget)
         return oid, book.seq, book.trades(n0), book.is_resting(oid)
@@ -698,6 +1133,8 @@ def replace_order(
     qty = None if quantity is None else _int(quantity, "quantity")
 
     def run(book: tr.OrderBook) -> tuple[int, list[tr.Trade], bool]:
+        if price is not None:  # before the book changes
+            _check_order(ctx, book, tr.Instrument.parse(row.instrument), row.side, price)
         n0 = book.trade_count
         seq = book.replace(order_id, price=price, quantity=qty)
         return seq, book.trades(n0), book.is_resting(order_id)

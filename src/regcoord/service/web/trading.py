@@ -98,6 +98,21 @@ LABELS: Mapping[str, tuple[str, str]] = {
     "none": ("None.", "暂无。"),
     "show": ("Show", "显示"),
     "done.order": ("Order accepted.", "委托已受理。"),
+    "limits": ("Allowed prices today (yuan)", "当日允许申报价格（元）"),
+    "previous_close": ("previous close (yuan)", "上一交易日收盘价（元）"),
+    "reference_price": ("reference price (yuan)", "参考价（元）"),
+    "mode.listed": ("listed agreement trading", "挂牌协议交易"),
+    "mode.block": ("block agreement trading", "大宗协议交易"),
+    "mode.one_way": ("one-way bidding", "单向竞价"),
+    "market_rules": ("Market rules (admin)", "交易规则设置（管理员）"),
+    "rule_set": ("Price band rule set", "涨跌幅规则集"),
+    "trade_mode": ("Trade type", "交易方式"),
+    "no_band": ("no band", "无涨跌幅限制"),
+    "reference_price_fen": ("Reference price (fen, before the first close)", "参考价（分，首个收盘价之前）"),
+    "floor_fen": ("Price floor (fen)", "价格下限（分）"),
+    "ceiling_fen": ("Price ceiling (fen)", "价格上限（分）"),
+    "save_rules": ("Save market rules", "保存交易规则"),
+    "done.market": ("Market rules saved.", "交易规则已保存。"),
     "done.cancelled": ("Order cancelled.", "委托已撤销。"),
 }
 
@@ -184,9 +199,48 @@ def _book(request: Request, ctx: Ctx, code: str, error: str | None = None, statu
         code=code,
         depth=uc.depth(ctx, code, levels=20),
         trades=uc.recent_trades(ctx, instrument=code),
+        limits=uc.today_limits(ctx, code),
+        market=_market_or_none(ctx, code),
+        can_set_market=p.role.value == "admin",
         can_trade=p.role.value == "officer" and p.region is not None,
         holder=p.region or "",
     )
+
+
+def _market_or_none(ctx: Ctx, code: str) -> dict[str, Any] | None:
+    try:
+        return uc.market(ctx, code)
+    except NotFound:
+        return None
+
+
+@router.post("/trading/markets", response_class=HTMLResponse)
+def set_market(request: Request, ctx: WebCtx, form: FormDict) -> Response:
+    code = form.get("instrument", "")
+
+    def text(name: str) -> str | None:
+        value = (form.get(name) or "").strip()
+        return value or None
+
+    def run() -> object:
+        return uc.set_market(
+            ctx,
+            instrument=code,
+            rule_set=text("rule_set"),
+            trade_mode=text("trade_mode") if text("rule_set") else None,
+            reference_price_fen=_int_or_none(form.get("reference_price_fen"), "reference_price_fen"),
+            floor_fen=_int_or_none(form.get("floor_fen"), "floor_fen"),
+            ceiling_fen=_int_or_none(form.get("ceiling_fen"), "ceiling_fen"),
+        )
+
+    def page(err: str, status: int) -> Response:
+        try:
+            return _book(request, ctx, code, err, status)
+        except RegcoordError:
+            return _overview(request, ctx, err, status)
+
+    with uc.matching(ctx):
+        return act(request, ctx, run, done="market", back=f"/trading/book/{code}", page=page)
 
 
 @router.get("/trading/book/{code}", response_class=HTMLResponse)
