@@ -338,7 +338,7 @@ def trades(
     ctx: CtxDep,
     instrument: InstrumentQuery = None,
     holder: Annotated[str | None, Query(max_length=12)] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,
 ) -> list[dict[str, Any]]:
     return uc.trades(ctx, instrument=instrument, holder=holder, after=after, limit=limit)
